@@ -1,0 +1,23 @@
+"""The public front page and the signed-in dashboard."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def index():
+    """Explain the product to visitors; send members to their dashboard."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    return render_template("main/index.html")
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard():
+    """Show the owner's dashboard."""
+    return render_template("main/dashboard.html")

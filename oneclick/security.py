@@ -1,0 +1,66 @@
+"""Login loading, safe redirects and response hardening."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, request, session
+from sqlalchemy import select
+
+from .extensions import db, login_manager
+from .models import User
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+@login_manager.user_loader
+def load_user(login_id: str) -> User | None:
+    """Return the user for a session or remember-cookie id, if its session token is still current."""
+    public_id, _, token = login_id.partition(".")
+    if not public_id or not token:
+        return None
+    user = db.session.scalar(select(User).where(User.public_id == public_id))
+    if user is None or user.session_token != token or user.email_verified_at is None:
+        return None
+    return user
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Return True when ``target`` is a path on this site (never another host or scheme)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return False
+    if any(ch in target for ch in "\\\r\n\t") or any(ord(ch) < 32 for ch in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Return ``target`` when it is a safe local path, else ``default``."""
+    return target if is_safe_next(target) else default
+
+
+def init_app(app: Flask) -> None:
+    """Configure flask-login and add security headers to every response."""
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+    # "strong" would drop the session when the IP changes (phones hop networks); tokens do the real work.
+    login_manager.session_protection = "basic"
+
+    @app.after_request
+    def _harden(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if request.is_secure:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if session.get("_user_id") or request.cookies.get(app.config["REMEMBER_COOKIE_NAME"]):
+            headers.setdefault("Cache-Control", "private, no-store")
+        return response

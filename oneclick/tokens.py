@@ -1,0 +1,71 @@
+"""Every use of itsdangerous lives here: one salt per purpose, the key list honouring fallbacks.
+
+Tokens carry a random public id and a version, never an email or a sequential id. A valid signature
+only says that we issued the token; the database says whether it is still live.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from itsdangerous import BadSignature, Signer, URLSafeTimedSerializer
+
+LINK_SALT = "oneclick.link.v1"
+
+
+def _secret_keys() -> list[str]:
+    """Return the keys to verify with, oldest first; itsdangerous signs with the last one."""
+    config = current_app.config
+    return [*config["SECRET_KEY_FALLBACKS"], config["SECRET_KEY"]]
+
+
+def signer(salt: str) -> Signer:
+    """Return a timestamp-free signer for one purpose."""
+    return Signer(_secret_keys(), salt=salt, sep=".")
+
+
+def sign_link(public_id: str, version: int) -> str:
+    """Return the token for a link's public id and version, as printed in ``/c/<token>``."""
+    return signer(LINK_SALT).sign(f"{public_id}~{version:x}").decode("ascii")
+
+
+def unsign_link(token: str) -> tuple[str, int] | None:
+    """Return ``(public_id, version)`` for a genuine link token, or None for anything else."""
+    if not token or len(token) > 200:
+        return None
+    try:
+        payload = signer(LINK_SALT).unsign(token).decode("ascii")
+    except (BadSignature, UnicodeError, ValueError):
+        return None
+    public_id, sep, version = payload.partition("~")
+    if not sep or not public_id:
+        return None
+    try:
+        number = int(version, 16)
+    except ValueError:
+        return None
+    if number < 1:
+        return None
+    return public_id, number
+
+
+ACTIVATION_SALT = "oneclick.activate.v1"
+
+
+def _timed(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(_secret_keys(), salt=salt)
+
+
+def sign_activation(public_id: str) -> str:
+    """Return a timed token that activates the account with this public id."""
+    return _timed(ACTIVATION_SALT).dumps(public_id)
+
+
+def unsign_activation(token: str, max_age: int) -> str | None:
+    """Return the public id inside a genuine, unexpired activation token, else None."""
+    if not token or len(token) > 300:
+        return None
+    try:
+        value = _timed(ACTIVATION_SALT).loads(token, max_age=max_age)
+    except (BadSignature, UnicodeError, ValueError):
+        return None
+    return value if isinstance(value, str) else None
