@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import uuid
@@ -113,6 +114,11 @@ def ctx(app):
     """Run the test inside an application context (for services and factories)."""
     with app.app_context():
         yield
+
+
+def body(response) -> str:
+    """Return a response's text with HTML entities decoded, for readable assertions."""
+    return html.unescape(response.get_data(as_text=True))
 
 
 def csrf_from(html: str) -> str:
