@@ -27,10 +27,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from . import cli, errors, security
+    from . import cli, errors, logs, security
 
     security.init_app(app)
     errors.init_app(app)
+    logs.init_app(app)
     cli.init_app(app)
     return app
 
@@ -73,6 +74,8 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .main.views import bp as main_bp
+    from .ops.views import bp as ops_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(ops_bp)

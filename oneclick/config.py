@@ -67,6 +67,40 @@ class Defaults:
     MAIL_TIMEOUT = 10
     ACTIVATION_MAX_AGE = 3 * 24 * 3600
 
+    # --- Outbound invitations (issue 5): the classic quota and restriction rules -------------------------
+    INVITE_ALLOTMENT = 3000  # invitations a member may send in total (grants add to it)
+    CAPTCHA_AFTER_PER_DAY = 100  # each invitation beyond this many in a rolling 24 h needs a captcha
+    GRANT_MIN = 500  # support may grant between GRANT_MIN and GRANT_MAX more invitations ...
+    GRANT_MAX = 1000
+    GRANT_INTERVAL_DAYS = 30  # ... at most once per this many days
+    STALE_AFTER_DAYS = 7  # pending invitations older than this are marked stale
+    RESTRICT_AFTER_DECLINES = 5  # "I don't know"/spam declines since the last lift that restrict the account
+    SPAMMER_AFTER_DECLINES = 15  # declines in total that label the member a spammer
+    SELF_LIFTS = 1  # restrictions a member may lift alone (the first ones); later ones need support
+    RESEND_INTERVAL_DAYS = 7  # a pending invitation may be resent once per this many days
+    INVITE_MESSAGE_MAX = 300  # characters in the personal note
+    CAPTCHA_TTL_SECONDS = 600  # a captcha must be solved within this time
+    CAPTCHA_LIMIT = "30 per 10 minutes"  # captcha answers and images per member
+    INVITE_SEND_LIMIT = "120 per minute"  # invitation form posts per member (a flood brake, not the quota)
+
+    # One JSON line per request on stderr (logger "oneclick.request").
+    REQUEST_LOG = False
+
+    # --- Inbound requests (issue 4): the public request form, the inbox and owner notifications -----------
+    REQUEST_LIMIT_PER_IP = "30 per hour"  # request form posts from one address (a conference hall shares one)
+    REQUEST_LIMIT_PER_LINK = "120 per hour"  # request form posts to one link, from anywhere
+    REQUEST_DAILY_CAP_PER_LINK = 500  # new requests one link accepts per UTC day
+    REQUEST_CSRF_TIME_LIMIT = 14 * 24 * 3600  # a page opened from a QR code may be submitted days later
+    REQUEST_MIN_FILL_SECONDS = 3  # guest forms sent faster than this are asked to send again
+    INBOX_PAGE_SIZE = 25
+    CONNECTIONS_PAGE_SIZE = 50
+
+    # --- Links, QR codes and snippets (issue 3) -----------------------------------------------------------
+    LINKS_MAX_PER_OWNER = 100  # links one owner may have at once
+    QR_CACHE_MAX_BYTES = 16 * 1024 * 1024  # in-process LRU of rendered QR codes, per worker
+    QR_MAX_AGE = 7 * 24 * 3600  # Cache-Control max-age of QR images (a rotated link gets a new URL anyway)
+    QR_RENDER_LIMIT_PER_IP = "120 per minute"  # QR renders (cache misses only) from one address
+
     # Set to 1 (or more) behind that many trusted reverse proxies.
     PROXY_FIX_X_FOR = 0
     PROXY_FIX_X_PROTO = 0

@@ -16,6 +16,7 @@ from oneclick.extensions import db, limiter
 from .factories import DEFAULT_PASSWORD, make_user
 
 PG_URL = os.environ.get("ONECLICK_TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("ONECLICK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 # A cheap hash keeps the suite fast; tests/test_config.py checks the production default separately.
 FAST_HASH = "pbkdf2:sha256:1000"
