@@ -29,7 +29,9 @@ def free_port() -> int:
 class AppServer:
     """``gunicorn wsgi:app`` with its own workers, configured through ONECLICK_* variables."""
 
-    def __init__(self, settings: dict[str, str], workers: int = 2, log_path: Path | None = None):
+    def __init__(self, settings: dict[str, str], workers: int = 2, log_path: Path | None = None,
+                 app_module: str = "wsgi:app"):
+        self.app_module = app_module
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.settings = settings
@@ -40,7 +42,7 @@ class AppServer:
     def start(self, timeout: float = 30) -> AppServer:
         env = {**os.environ, **{f"ONECLICK_{k}": str(v) for k, v in self.settings.items()}}
         cmd = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "-w", str(self.workers),
-               "-b", f"127.0.0.1:{self.port}", "--graceful-timeout", "5", "wsgi:app"]
+               "-b", f"127.0.0.1:{self.port}", "--graceful-timeout", "5", self.app_module]
         if self.log_path:
             with open(self.log_path, "ab") as log:
                 self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
