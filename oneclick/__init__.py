@@ -73,9 +73,13 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
+    from .landing.views import bp as landing_bp
+    from .links.views import bp as links_bp
     from .main.views import bp as main_bp
     from .ops.views import bp as ops_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(links_bp)
+    app.register_blueprint(landing_bp)
     app.register_blueprint(ops_bp)

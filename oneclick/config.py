@@ -101,6 +101,11 @@ class Defaults:
     QR_MAX_AGE = 7 * 24 * 3600  # Cache-Control max-age of QR images (a rotated link gets a new URL anyway)
     QR_RENDER_LIMIT_PER_IP = "120 per minute"  # QR renders (cache misses only) from one address
 
+    # --- JSON API (issue 6): personal access tokens, per-token rate limit ------------------------------------
+    API_RATE_LIMIT = "300 per minute"  # requests per token (requests without a valid token: per address)
+    API_TOKENS_MAX_PER_USER = 20  # active tokens one member may hold at once
+    API_TOKEN_TOUCH_SECONDS = 60  # a token's last-used time is written at most this often
+
     # Set to 1 (or more) behind that many trusted reverse proxies.
     PROXY_FIX_X_FOR = 0
     PROXY_FIX_X_PROTO = 0

@@ -1,0 +1,137 @@
+"""The public side of a link: the landing page (the hot click path), its QR codes, present mode and /@handle."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
+from flask_login import current_user
+
+from .. import qr
+from ..clock import utcnow
+from ..errors import render_error
+from ..extensions import limiter
+from ..links import services
+from .bots import is_probably_bot
+
+bp = Blueprint("landing", __name__)
+
+#: Friendly answers for tokens that don't lead to an open link: (status, title, message).
+STATE_PAGES = {
+    "not_found": (
+        404,
+        "We couldn't find this link",
+        "The address may be incomplete or mistyped. Check that you copied all of it, or ask the person who "
+        "shared it for a new one.",
+    ),
+    "replaced": (
+        410,
+        "This link was replaced",
+        "The person who shared it has made a new link in its place. Ask them for the current one.",
+    ),
+    "paused": (410, "This link is paused", "Its owner isn't accepting requests through it right now."),
+    "expired": (410, "This link has expired", "It was only valid for a limited time. Ask its owner for a new one."),
+    "full": (
+        410,
+        "This link is full",
+        "It has received as many requests as its owner allows. Ask them for another way to connect.",
+    ),
+}
+
+PRIVATE_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Robots-Tag": "noindex, nofollow",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def state_page(state: str):
+    """Return the friendly 404/410 response for a link that isn't open."""
+    status, title, message = STATE_PAGES[state]
+    body, status = render_error(status, title, message)
+    return body, status, PRIVATE_HEADERS
+
+
+@bp.get("/c/<token>")
+def page(token: str):
+    """Show the landing page of an open link and count the click (once, in one upsert)."""
+    now = utcnow()
+    resolution = services.resolve_token(token, now)
+    if resolution.state != "ok":
+        return state_page(resolution.state)
+    link = resolution.link
+    is_owner = current_user.is_authenticated and current_user.id == link.owner_id
+    body = render_template("landing/page.html", link=link, owner=link.owner, token=token, is_owner=is_owner)
+    if request.method == "GET" and not is_owner and not is_probably_bot(request.user_agent.string, request.headers):
+        services.record_click(link.id, now)
+    return body, 200, PRIVATE_HEADERS
+
+
+@bp.get("/c/<token>/present")
+def present(token: str):
+    """Show the link full-screen for slides: a huge QR code, the short URL and the owner's name."""
+    resolution = services.resolve_token(token, utcnow())
+    if resolution.state != "ok":
+        return state_page(resolution.state)
+    link = resolution.link
+    owner = link.owner
+    short_url = services.link_url(link)
+    if link.is_primary and owner.handle and owner.vanity_enabled:
+        short_url = services.vanity_url(owner)
+    return render_template("landing/present.html", link=link, owner=owner, token=token, short_url=short_url)
+
+
+def _slug(text: str, fallback: str = "link") -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:40].strip("-")
+    return slug or fallback
+
+
+def _qr_cache() -> qr.QrCache:
+    cache = current_app.extensions.get("oneclick.qr_cache")
+    if cache is None:
+        fresh = qr.QrCache(current_app.config["QR_CACHE_MAX_BYTES"])
+        cache = current_app.extensions.setdefault("oneclick.qr_cache", fresh)
+    return cache
+
+
+def _rendered(response) -> bool:
+    return bool(getattr(response, "qr_rendered", False))
+
+
+@bp.get("/c/<token>/qr.<any(svg, png):fmt>")
+@limiter.limit(lambda: current_app.config["QR_RENDER_LIMIT_PER_IP"], deduct_when=_rendered)
+def qr_image(token: str, fmt: str):
+    """Return the link's QR code as SVG or PNG (options: size, ecc, border; download=1 for a file)."""
+    try:
+        options = qr.parse_options(request.args)
+    except qr.QrOptionError as exc:
+        return render_error(400, "That QR code size or setting isn't available", str(exc))
+    link, state = services.link_version(token)
+    if state != "ok":
+        return state_page(state)
+    rendered, cached = qr.render(services.link_url(link), fmt, options, _qr_cache())
+    response = make_response(rendered.body)
+    response.mimetype = rendered.mimetype
+    response.qr_rendered = not cached
+    response.set_etag(rendered.etag)
+    response.headers["Cache-Control"] = f"public, max-age={int(current_app.config['QR_MAX_AGE'])}"
+    response.headers["X-Robots-Tag"] = "noindex"
+    if request.args.get("download") == "1":
+        name = f"oneclick-{_slug(link.owner.name)}-{link.channel}-qr-{options.size}.{fmt}"
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response.make_conditional(request)
+
+
+@bp.get("/@<handle>")
+def vanity(handle: str):
+    """Lead to the owner's primary link (a stable URL that survives rotation), unless switched off."""
+    link = services.vanity_target(handle)
+    if link is None:
+        abort(404)
+    response = make_response("", 302)
+    response.headers["Location"] = url_for("landing.page", token=services.link_token(link))
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
