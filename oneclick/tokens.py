@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import current_app
 from itsdangerous import BadSignature, Signer, URLSafeTimedSerializer
+from itsdangerous.encoding import base64_decode, base64_encode
 
 LINK_SALT = "oneclick.link.v1"
 
@@ -34,6 +35,10 @@ def unsign_link(token: str) -> tuple[str, int] | None:
         return None
     try:
         payload = signer(LINK_SALT).unsign(token).decode("ascii")
+        # base64 leaves spare bits in the last character: accept only the one spelling we issue.
+        signature = token.rpartition(".")[2]
+        if base64_encode(base64_decode(signature)).decode("ascii") != signature:
+            return None
     except (BadSignature, UnicodeError, ValueError):
         return None
     public_id, sep, version = payload.partition("~")
