@@ -77,9 +77,11 @@ def _register_blueprints(app: Flask) -> None:
     from .links.views import bp as links_bp
     from .main.views import bp as main_bp
     from .ops.views import bp as ops_bp
+    from .requests.views import bp as requests_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(requests_bp)
     app.register_blueprint(links_bp)
     app.register_blueprint(landing_bp)
     app.register_blueprint(ops_bp)

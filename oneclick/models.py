@@ -71,6 +71,8 @@ class User(UserMixin, db.Model):
     vanity_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     # Email to the owner about new requests: "off", "instant" or "daily".
     notify_mode: Mapped[str] = mapped_column(String(10), default="off")
+    # Daily digest: requests newer than this have not been mailed yet.
+    notify_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     links: Mapped[list[InviteLink]] = relationship(
         back_populates="owner",
@@ -148,6 +150,11 @@ class ConnectionRequest(db.Model):
         # Inbox: an owner's requests by status, newest first (keyset pagination on created_at, id).
         Index("ix_connection_requests_inbox", "owner_id", "status", "created_at", "id"),
         Index("ix_connection_requests_link", "link_id", "status"),
+        # Inbox filtered by link (keyset on created_at, id) and the per-link daily cap.
+        Index("ix_connection_requests_link_inbox", "link_id", "status", "created_at", "id"),
+        Index("ix_connection_requests_link_day", "link_id", "created_at"),
+        # A visitor's own request to an owner (any status): the landing page and duplicate checks.
+        Index("ix_connection_requests_requester", "owner_id", "requester_email"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,6 +6,8 @@ only says that we issued the token; the database says whether it is still live.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import current_app
 from itsdangerous import BadSignature, Signer, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_decode, base64_encode
@@ -74,3 +76,22 @@ def unsign_activation(token: str, max_age: int) -> str | None:
     except (BadSignature, UnicodeError, ValueError):
         return None
     return value if isinstance(value, str) else None
+
+
+FORM_STARTED_SALT = "oneclick.form-started.v1"
+
+
+def sign_form_started(now: datetime) -> str:
+    """Return a signed timestamp of when a public form was shown (for the minimum fill time)."""
+    return signer(FORM_STARTED_SALT).sign(str(int(now.timestamp()))).decode("ascii")
+
+
+def form_started_age(value: str | None, now: datetime) -> float | None:
+    """Return how many seconds ago a signed form timestamp was issued, or None when it isn't ours."""
+    if not value or len(value) > 100:
+        return None
+    try:
+        stamp = int(signer(FORM_STARTED_SALT).unsign(value).decode("ascii"))
+    except (BadSignature, UnicodeError, ValueError):
+        return None
+    return now.timestamp() - stamp

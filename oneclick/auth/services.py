@@ -80,6 +80,10 @@ def activate(token: str) -> User | None:
     if user is None or user.email_verified_at is not None:
         return None
     user.email_verified_at = utcnow()
+    # Requests and connections made as a guest with this address now belong to the member.
+    from ..requests.services import attach_guest_history
+
+    attach_guest_history(user, user.email_verified_at)
     db.session.commit()
     return user
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from ..clock import utcnow
+from ..requests.services import dashboard_summary
+
 bp = Blueprint("main", __name__)
 
 
@@ -19,5 +22,6 @@ def index():
 @bp.get("/dashboard")
 @login_required
 def dashboard():
-    """Show the owner's dashboard."""
-    return render_template("main/dashboard.html")
+    """Show the owner's dashboard: requests, connections, clicks and the links funnel."""
+    summary = dashboard_summary(current_user._get_current_object(), utcnow())
+    return render_template("main/dashboard.html", summary=summary)

@@ -1,0 +1,171 @@
+"""Forms for the public request form, the inbox, connections, blocks and notification settings."""
+
+from __future__ import annotations
+
+import re
+
+from flask import current_app
+from flask_wtf import FlaskForm
+from wtforms import EmailField, Field, HiddenField, RadioField, SearchField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.widgets import HiddenInput
+
+from .. import tokens
+from ..clock import utcnow
+from .services import NOTIFY_MODES, SOURCES, STATUSES
+
+NOTE_MAX = 300
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LINE_BREAK = re.compile(r"[\r\n]")
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _lower(value):
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _no_control(form, field):
+    if field.data and _CONTROL.search(field.data):
+        raise ValidationError("Remove the invisible control characters.")
+
+
+def _one_line(form, field):
+    if field.data and (_LINE_BREAK.search(field.data) or _CONTROL.search(field.data)):
+        raise ValidationError("Use a single line without control characters.")
+
+
+class PublicFormMeta:
+    """A public form's CSRF token lasts long enough for a page opened from a QR code and sent days later."""
+
+    @property
+    def csrf_time_limit(self):
+        return current_app.config["REQUEST_CSRF_TIME_LIMIT"]
+
+
+class MemberRequestForm(FlaskForm):
+    """The signed-in member's one-button request: their name and email come from the account."""
+
+    Meta = PublicFormMeta
+
+
+class GuestRequestForm(FlaskForm):
+    """A guest's request: name, email and an optional note, with a honeypot and a minimum fill time."""
+
+    Meta = PublicFormMeta
+
+    name = StringField("Your name", validators=[DataRequired(), Length(max=100), _one_line], filters=[_strip])
+    email = EmailField(
+        "Your email",
+        validators=[DataRequired(), Length(max=254), Email(message="Enter a valid email address.")],
+        filters=[_lower],
+        description="Only the person you're contacting sees it.",
+    )
+    note = TextAreaField(
+        "How do we know each other? (optional)",
+        validators=[Optional(), Length(max=NOTE_MAX), _no_control],
+        filters=[_strip],
+        description=f"Up to {NOTE_MAX} characters.",
+    )
+    # A field people never see; bots fill it in.
+    website = StringField("Leave this field empty", filters=[_strip])
+    started = HiddenField()
+
+    def validate_started(self, field):
+        age = tokens.form_started_age(field.data, utcnow())
+        if age is None:
+            field.data = tokens.sign_form_started(utcnow())
+            raise ValidationError("This form is incomplete. Please check your details and press Send again.")
+        if age < current_app.config["REQUEST_MIN_FILL_SECONDS"]:
+            raise ValidationError("That was quick! Please check your details and press Send again.")
+
+    def is_bot(self) -> bool:
+        """Return True when the honeypot field was filled in."""
+        return bool(self.website.data)
+
+
+class IdListField(Field):
+    """Checkbox values ``ids`` as a list of ints; anything that isn't a positive int is dropped."""
+
+    widget = HiddenInput()
+
+    def process_formdata(self, valuelist):
+        self.data = [int(v) for v in valuelist[: 4 * 200] if v.isdigit() and len(v) < 19]
+
+    def _value(self):
+        return ""
+
+
+class BulkForm(FlaskForm):
+    """Bulk accept, decline, or decline and block the checked requests."""
+
+    ids = IdListField()
+    action = SelectField(
+        choices=[SelectChoice("accept", "Accept"), SelectChoice("decline", "Decline"), SelectChoice("block", "Block")]
+    )
+    next = HiddenField()
+
+
+class InboxFilterForm(FlaskForm):
+    """The inbox's query string: tab, link filter, search and page cursor."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField(
+        choices=[SelectChoice(s, s.title()) for s in STATUSES], default="pending", validators=[Optional()]
+    )
+    link = SelectField("Link", choices=[SelectChoice("", "All links")], default="", validate_choice=False)
+    q = SearchField("Search name or email", validators=[Optional(), Length(max=100)], filters=[_strip])
+    after = HiddenField(validators=[Optional(), Length(max=40)])
+
+
+class ConnectionsFilterForm(FlaskForm):
+    """The connections page's query string: search, source and page cursor."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField("Search name or email", validators=[Optional(), Length(max=100)], filters=[_strip])
+    source = SelectField(
+        "Came from",
+        choices=[
+            SelectChoice("", "Anywhere"),
+            *[SelectChoice(s, "A link" if s == "link" else "An invitation") for s in SOURCES],
+        ],
+        default="",
+        validators=[Optional()],
+    )
+    after = HiddenField(validators=[Optional(), Length(max=40)])
+
+
+class BlockForm(FlaskForm):
+    """Block an email address from all of my links."""
+
+    email = EmailField(
+        "Email to block",
+        validators=[DataRequired(), Length(max=254), Email(message="Enter a valid email address.")],
+        filters=[_lower],
+        description="Guests and members with this address can no longer send you requests. They aren't told.",
+    )
+
+
+class NotifyForm(FlaskForm):
+    """How the owner hears about new requests."""
+
+    notify_mode = RadioField(
+        "Email me about new requests",
+        choices=[
+            SelectChoice("off", "Never — I'll check the app"),
+            SelectChoice("instant", "Right away, one email per request"),
+            SelectChoice("daily", "Once a day, a digest of new requests"),
+        ],
+        validators=[DataRequired()],
+    )
+
+    def validate_notify_mode(self, field):
+        if field.data not in NOTIFY_MODES:
+            raise ValidationError("Choose one of the options.")
