@@ -15,6 +15,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..clock import utcnow
@@ -57,7 +58,9 @@ class LinkForm(FlaskForm):
         filters=[_strip],
         description='Only you see this, e.g. "Email signature" or "PyCon talk slides".',
     )
-    channel = SelectField("Where will you put it?", choices=CHANNELS, default="other")
+    channel = SelectField(
+        "Where will you put it?", choices=[SelectChoice(value, label) for value, label in CHANNELS], default="other"
+    )
     message = TextAreaField(
         "Welcome message",
         validators=[Optional(), Length(max=MESSAGE_MAX, message=f"Keep the message to {MESSAGE_MAX} characters.")],
