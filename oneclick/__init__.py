@@ -72,7 +72,9 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
+    from .invitations.views import bp as invitations_bp
     from .landing.views import bp as landing_bp
     from .links.views import bp as links_bp
     from .main.views import bp as main_bp
@@ -81,6 +83,8 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(invitations_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(requests_bp)
     app.register_blueprint(links_bp)
     app.register_blueprint(landing_bp)

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     UniqueConstraint,
     text,
@@ -203,3 +204,187 @@ class Block(db.Model):
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     email: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- Outbound invitations (issue 5) --------------------------------------------------------------------
+
+
+class MemberQuota(db.Model):
+    """A member's invitation counters: one row per member, locked while a send or decline is decided."""
+
+    __tablename__ = "member_quotas"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    # Every invitation ever sent counts, whatever became of it (withdrawn ones included).
+    invitations_sent: Mapped[int] = mapped_column(Integer, default=0)
+    # Granted by support on top of INVITE_ALLOTMENT.
+    extra_allotment: Mapped[int] = mapped_column(Integer, default=0)
+    last_grant_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "I don't know" and spam declines: since the last lift (restriction) and in total (spammer label).
+    declines_since_lift: Mapped[int] = mapped_column(Integer, default=0)
+    declines_total: Mapped[int] = mapped_column(Integer, default=0)
+    restricted: Mapped[bool] = mapped_column(Boolean, default=False)
+    restricted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    restrictions: Mapped[int] = mapped_column(Integer, default=0)
+    spammer: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Invitation(db.Model):
+    """An outbound, member-to-member invitation (the cold kind, governed by the quota rules)."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('pending', 'accepted', 'ignored', 'declined', 'withdrawn')", name="status"
+        ),
+        CheckConstraint("decline_kind IS NULL OR decline_kind IN ('idk', 'spam')", name="decline_kind"),
+        # Sent list newest first, and the rolling 24 h count, both by one index range scan.
+        Index("ix_invitations_sender_created", "sender_id", "created_at"),
+        # "Invited them before?" for members and for email addresses.
+        Index("ix_invitations_sender_recipient", "sender_id", "recipient_id"),
+        Index("ix_invitations_sender_email", "sender_id", "recipient_email"),
+        # At most one pending invitation from a sender to an address.
+        Index(
+            "uq_invitations_pending",
+            "sender_id",
+            "recipient_email",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+        # Received list: a member's invitations by status, newest first.
+        Index("ix_invitations_recipient", "recipient_id", "status", "created_at"),
+        # Invitations waiting for a non-member to join with this address.
+        Index(
+            "ix_invitations_unclaimed",
+            "recipient_email",
+            sqlite_where=text("recipient_id IS NULL"),
+            postgresql_where=text("recipient_id IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(16), unique=True, default=new_public_id)
+    sender_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # Null until a non-member invited by email joins with that address.
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    recipient_email: Mapped[str] = mapped_column(String(254))
+    recipient_name: Mapped[str] = mapped_column(String(100), default="")
+    # How the sender knows the recipient: colleague, classmate, business, friend or other.
+    how_known: Mapped[str] = mapped_column(String(12))
+    message: Mapped[str] = mapped_column(String(300), default="")
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    # "idk" or "spam": identical in effect and never shown to the sender.
+    decline_kind: Mapped[str | None] = mapped_column(String(4))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Withdrawn invitations the sender removed from their list; they still count against the allotment.
+    deleted_by_sender: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    sender: Mapped[User] = relationship(foreign_keys=[sender_id])
+    recipient: Mapped[User | None] = relationship(foreign_keys=[recipient_id])
+
+
+class Grant(db.Model):
+    """Invitations support added to a member's allotment."""
+
+    __tablename__ = "grants"
+    __table_args__ = (Index("ix_grants_user_created", "user_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    amount: Mapped[int] = mapped_column(Integer)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    granted_by: Mapped[str] = mapped_column(String(254))  # who, kept even when that account is gone
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SupportTicket(db.Model):
+    """A member's request to support: more invitations, or lifting a restriction."""
+
+    __tablename__ = "support_tickets"
+    __table_args__ = (
+        CheckConstraint("kind IN ('more_invitations', 'lift_restriction')", name="kind"),
+        CheckConstraint("status IN ('open', 'done', 'refused')", name="status"),
+        # One open request of each kind per member.
+        Index(
+            "uq_support_tickets_open",
+            "user_id",
+            "kind",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+        Index("ix_support_tickets_queue", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(16), unique=True, default=new_public_id)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    message: Mapped[str] = mapped_column(String(1000), default="")
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by: Mapped[str | None] = mapped_column(String(254))
+
+    user: Mapped[User] = relationship()
+
+
+class AuditLog(db.Model):
+    """Who did what to whom, when: every support action (console and command line)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_target_at", "target_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(254))  # the admin's email, or "command line"
+    action: Mapped[str] = mapped_column(String(40))
+    target_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    target: Mapped[str] = mapped_column(String(254), default="")
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class Captcha(db.Model):
+    """A self-hosted captcha challenge: the answer kept only as a keyed hash, single use, short-lived."""
+
+    __tablename__ = "captchas"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(5), default="image")  # "image" or "audio"
+    answer_hash: Mapped[str] = mapped_column(String(64))
+    challenge: Mapped[bytes] = mapped_column(LargeBinary)  # the PNG or WAV shown to the member
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# --- API tokens (issue 6) ------------------------------------------------------------------------------
+
+
+class ApiToken(db.Model):
+    """A personal access token for the JSON API: only its SHA-256 is stored, the raw token is shown once.
+
+    The raw token carries 256 random bits, so a fast hash is enough (nobody can guess a preimage) and it
+    lets every request find its token through a unique index; a slow password hash would add no safety.
+    """
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (Index("ix_api_tokens_user_created", "user_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(80))
+    # The first characters of the raw token, shown in lists so people can tell their tokens apart.
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

@@ -57,3 +57,54 @@ def make_request(owner, link=None, **overrides):
     db.session.commit()
     return req
 
+
+# --- Outbound invitations (issue 5) --------------------------------------------------------------------------
+
+
+def make_invitation(sender, recipient=None, **overrides):
+    """Write an invitation row directly (no quota counting): for lists, foreign-id and history tests."""
+    from oneclick.clock import utcnow
+    from oneclick.models import Invitation
+
+    email = overrides.pop("recipient_email", None) or (recipient.email if recipient is not None else None)
+    if email is None:
+        email = f"guest{next(_seq)}@example.org"
+    inv = Invitation(
+        sender_id=sender.id,
+        recipient_id=recipient.id if recipient is not None else None,
+        recipient_email=email,
+        recipient_name=overrides.pop("recipient_name", recipient.name if recipient is not None else ""),
+        how_known=overrides.pop("how_known", "colleague"),
+        message=overrides.pop("message", "We met at the conference."),
+        status=overrides.pop("status", "pending"),
+        created_at=overrides.pop("created_at", utcnow()),
+        **overrides,
+    )
+    db.session.add(inv)
+    db.session.commit()
+    return inv
+
+
+def set_quota(user, **fields):
+    """Create or update the member's invitation counters."""
+    from oneclick.models import MemberQuota
+
+    row = db.session.get(MemberQuota, user.id)
+    if row is None:
+        row = MemberQuota(user_id=user.id)
+        db.session.add(row)
+    for key, value in fields.items():
+        setattr(row, key, value)
+    db.session.commit()
+    return row
+
+
+# --- JSON API (issue 6) ----------------------------------------------------------------------------------------
+
+
+def make_api_token(user, name: str = "Test token") -> str:
+    """Create an API token for ``user`` and return the raw token."""
+    from oneclick.api import services as api_services
+    from oneclick.clock import utcnow
+
+    return api_services.create_token(user, name, utcnow()).raw

@@ -84,6 +84,10 @@ def activate(token: str) -> User | None:
     from ..requests.services import attach_guest_history
 
     attach_guest_history(user, user.email_verified_at)
+    # Invitations sent to this address before the account existed are waiting for the member.
+    from ..invitations.services import claim_invitations
+
+    claim_invitations(user)
     db.session.commit()
     return user
 

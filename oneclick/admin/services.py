@@ -1,0 +1,204 @@
+"""Support actions on members' invitation quotas: grant, lift, label. Each is decided by the rules module,
+refused with a reason when the rules say no, and written to the audit log with who and when.
+
+``actor`` is the admin acting in the console, or None for the command line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select, update
+
+from ..extensions import db
+from ..invitations import rules
+from ..invitations import services as inv
+from ..invitations.rules import Decision
+from ..models import AuditLog, Grant, SupportTicket, User
+
+CLI_ACTOR = "command line"
+
+
+def _actor_label(actor: User | None) -> str:
+    return actor.email if actor is not None else CLI_ACTOR
+
+
+def _audit(actor: User | None, action: str, member: User, detail: str, now: datetime) -> None:
+    db.session.add(AuditLog(
+        actor_id=actor.id if actor is not None else None,
+        actor=_actor_label(actor),
+        action=action,
+        target_id=member.id,
+        target=member.email,
+        detail=detail[:500],
+        at=now,
+    ))
+
+
+def _close_tickets(member: User, kind: str, actor: User | None, now: datetime, status: str = "done") -> None:
+    db.session.execute(
+        update(SupportTicket)
+        .where(SupportTicket.user_id == member.id, SupportTicket.kind == kind, SupportTicket.status == "open")
+        .values(status=status, resolved_at=now, resolved_by=_actor_label(actor))
+        .execution_options(synchronize_session=False)
+    )
+
+
+def find_member_by_email(email: str) -> User | None:
+    """Return the member with this email, if any."""
+    return db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+
+
+def find_member(public_id: str) -> User | None:
+    """Return the member with this public id, if any."""
+    return db.session.scalar(select(User).where(User.public_id == public_id[:16]))
+
+
+def search_members(q: str, limit: int = 50) -> list[User]:
+    """Find members by email, name or handle (newest first when the query is empty)."""
+    q = (q or "").strip()[:100]
+    stmt = select(User)
+    if q:
+        pattern = inv._like(q)
+        stmt = stmt.where(or_(
+            User.email.ilike(pattern, escape="\\"),
+            User.name.ilike(pattern, escape="\\"),
+            User.handle.ilike(pattern, escape="\\"),
+        ))
+    return db.session.scalars(stmt.order_by(User.created_at.desc(), User.id.desc()).limit(limit)).all()
+
+
+@dataclass(frozen=True)
+class MemberReport:
+    member: User
+    summary: inv.QuotaSummary
+    grants: list[Grant]
+    tickets: list[SupportTicket]
+    audit: list[AuditLog]
+    can_grant: Decision
+    can_lift: Decision
+    can_label: Decision
+    can_unlabel: Decision
+
+
+def member_report(member: User, now: datetime) -> MemberReport:
+    """Return everything support sees about one member's invitations."""
+    s = inv.settings()
+    summary = inv.quota_summary(member, now)
+    quota = rules.Quota(
+        sent_total=summary.sent, extra_allotment=summary.allotment - s.allotment, restricted=summary.restricted,
+        restrictions=summary.restrictions, spammer=summary.spammer, last_grant_at=summary.last_grant_at,
+    )
+    grants = db.session.scalars(
+        select(Grant).where(Grant.user_id == member.id).order_by(Grant.created_at.desc()).limit(100)
+    ).all()
+    tickets = db.session.scalars(
+        select(SupportTicket).where(SupportTicket.user_id == member.id)
+        .order_by(SupportTicket.created_at.desc()).limit(50)
+    ).all()
+    audit = db.session.scalars(
+        select(AuditLog).where(AuditLog.target_id == member.id).order_by(AuditLog.at.desc(), AuditLog.id.desc())
+        .limit(100)
+    ).all()
+    return MemberReport(
+        member, summary, grants, tickets, audit,
+        can_grant=rules.can_grant(quota, s.grant_min, now, s),
+        can_lift=rules.can_support_lift(quota),
+        can_label=rules.can_label(quota),
+        can_unlabel=rules.can_unlabel(quota),
+    )
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    ticket: SupportTicket
+    summary: inv.QuotaSummary
+
+
+def open_tickets(now: datetime, limit: int = 100) -> list[QueueItem]:
+    """Return the queue of open member requests, oldest first."""
+    tickets = db.session.scalars(
+        select(SupportTicket).where(SupportTicket.status == "open")
+        .order_by(SupportTicket.created_at, SupportTicket.id).limit(limit)
+    ).all()
+    return [QueueItem(t, inv.quota_summary(t.user, now)) for t in tickets]
+
+
+def open_ticket_count() -> int:
+    """Count open member requests."""
+    return db.session.scalar(
+        select(func.count()).select_from(SupportTicket).where(SupportTicket.status == "open")
+    ) or 0
+
+
+def grant(actor: User | None, member: User, amount: int, now: datetime) -> Decision:
+    """Grant ``amount`` more invitations if the rules allow (bounds, interval, never to a spammer)."""
+    s = inv.settings()
+    row = inv.locked_quota_row(member.id)
+    quota = inv.snapshot(row, 0)
+    decision = rules.can_grant(quota, amount, now, s)
+    if decision.allowed:
+        new = rules.after_grant(quota, amount, now)
+        row.extra_allotment = new.extra_allotment
+        row.last_grant_at = new.last_grant_at
+        db.session.add(Grant(user_id=member.id, amount=amount, granted_by_id=actor.id if actor else None,
+                             granted_by=_actor_label(actor), created_at=now))
+        _close_tickets(member, "more_invitations", actor, now)
+        _audit(actor, "grant", member, f"{amount} invitations (allotment now {rules.allotment(new, s)})", now)
+    db.session.commit()
+    return decision
+
+
+def lift(actor: User | None, member: User, now: datetime) -> Decision:
+    """Lift the member's restriction (support may lift any of them)."""
+    row = inv.locked_quota_row(member.id)
+    quota = inv.snapshot(row, 0)
+    decision = rules.can_support_lift(quota)
+    if decision.allowed:
+        new = rules.after_lift(quota)
+        row.restricted = new.restricted
+        row.declines_since_lift = new.declines_since_lift
+        row.restricted_at = None
+        _close_tickets(member, "lift_restriction", actor, now)
+        _audit(actor, "lift", member, f"restriction #{quota.restrictions} lifted by support", now)
+    db.session.commit()
+    return decision
+
+
+def label(actor: User | None, member: User, now: datetime) -> Decision:
+    """Label the member a spammer (no more grants)."""
+    row = inv.locked_quota_row(member.id)
+    decision = rules.can_label(inv.snapshot(row, 0))
+    if decision.allowed:
+        row.spammer = True
+        _audit(actor, "label_spammer", member, "labelled a spammer by support", now)
+    db.session.commit()
+    return decision
+
+
+def unlabel(actor: User | None, member: User, now: datetime) -> Decision:
+    """Remove the spammer label."""
+    row = inv.locked_quota_row(member.id)
+    decision = rules.can_unlabel(inv.snapshot(row, 0))
+    if decision.allowed:
+        row.spammer = False
+        _audit(actor, "unlabel_spammer", member, "spammer label removed by support", now)
+    db.session.commit()
+    return decision
+
+
+def refuse_ticket(actor: User | None, ticket_public_id: str, now: datetime) -> Decision | None:
+    """Close an open request without acting on it; None when there is no such request."""
+    ticket = db.session.scalar(select(SupportTicket).where(SupportTicket.public_id == ticket_public_id[:16]))
+    if ticket is None:
+        return None
+    if ticket.status != "open":
+        db.session.rollback()
+        return Decision(False, "request_closed")
+    ticket.status = "refused"
+    ticket.resolved_at = now
+    ticket.resolved_by = _actor_label(actor)
+    _audit(actor, "refuse_request", ticket.user, f"{ticket.kind} request refused", now)
+    db.session.commit()
+    return Decision(True, "ok")

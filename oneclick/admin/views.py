@@ -1,0 +1,174 @@
+"""The support console: member search, per-member invitation report, the request queue, and actions.
+
+Only admins see it. Anyone else who is signed in gets a plain 404, so the console's existence isn't revealed;
+anonymous visitors are sent to sign in like everywhere else.
+The same actions are command-line commands: ``flask --app oneclick support grant|lift|label|unlabel|show``.
+"""
+
+from __future__ import annotations
+
+import click
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..auth.forms import ConfirmForm
+from ..clock import utcnow
+from ..invitations.services import explain
+from . import services
+from .forms import GrantForm, MemberSearchForm
+
+bp = Blueprint("admin", __name__, url_prefix="/admin", cli_group="support")
+
+
+@bp.before_request
+@login_required
+def _admins_only():
+    if not current_user.is_admin:
+        abort(404)
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _member_or_404(public_id: str):
+    member = services.find_member(public_id)
+    if member is None:
+        abort(404)
+    return member
+
+
+@bp.get("/")
+def index():
+    """Search members and work through the queue of requests."""
+    form = MemberSearchForm(request.args)
+    q = (form.q.data or "").strip() if form.validate() else ""
+    return render_template(
+        "admin/index.html",
+        form=form,
+        q=q,
+        members=services.search_members(q),
+        queue=services.open_tickets(utcnow()),
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.get("/members/<public_id>")
+def member(public_id: str):
+    """Show one member's allotment, sending, declines, restrictions, label, grants and audit trail."""
+    report = services.member_report(_member_or_404(public_id), utcnow())
+    grant_form = GrantForm(formdata=None, amount=None)
+    grant_form.set_bounds()
+    return render_template("admin/member.html", report=report, grant_form=grant_form, explain=explain)
+
+
+def _done(decision, success: str, public_id: str):
+    if decision.allowed:
+        flash(success, "success")
+    else:
+        flash(f"Refused: {explain(decision)}", "error")
+    return redirect(url_for("admin.member", public_id=public_id))
+
+
+@bp.post("/members/<public_id>/grant")
+def grant(public_id: str):
+    """Grant more invitations to a member."""
+    member = _member_or_404(public_id)
+    form = GrantForm()
+    if not form.validate_on_submit():
+        flash("Refused: " + " ".join(form.amount.errors or ["Enter a whole number."]), "error")
+        return redirect(url_for("admin.member", public_id=public_id))
+    decision = services.grant(_me(), member, form.amount.data, utcnow())
+    return _done(decision, f"Granted {form.amount.data} invitations to {member.name}.", public_id)
+
+
+@bp.post("/members/<public_id>/lift")
+def lift(public_id: str):
+    """Lift a member's restriction."""
+    member = _member_or_404(public_id)
+    return _done(services.lift(_me(), member, utcnow()), f"Lifted {member.name}'s restriction.", public_id)
+
+
+@bp.post("/members/<public_id>/label")
+def label(public_id: str):
+    """Label a member a spammer."""
+    member = _member_or_404(public_id)
+    return _done(services.label(_me(), member, utcnow()), f"{member.name} is labelled a spammer.", public_id)
+
+
+@bp.post("/members/<public_id>/unlabel")
+def unlabel(public_id: str):
+    """Remove a member's spammer label."""
+    member = _member_or_404(public_id)
+    return _done(services.unlabel(_me(), member, utcnow()), f"{member.name}'s spammer label is removed.", public_id)
+
+
+@bp.post("/requests/<public_id>/refuse")
+def refuse(public_id: str):
+    """Close a member's request without acting on it."""
+    decision = services.refuse_ticket(_me(), public_id, utcnow())
+    if decision is None:
+        abort(404)
+    flash("Request closed." if decision.allowed else explain(decision), "success" if decision.allowed else "error")
+    return redirect(url_for("admin.index"))
+
+
+# ---- the same actions on the command line: flask --app oneclick support ... ----------------------------------
+
+
+def _cli_member(email: str):
+    member = services.find_member_by_email(email)
+    if member is None:
+        raise click.ClickException(f"No account with {email}.")
+    return member
+
+
+def _cli_result(decision, success: str) -> None:
+    if not decision.allowed:
+        raise click.ClickException(f"Refused: {explain(decision)} ({decision.reason})")
+    click.echo(success)
+
+
+@bp.cli.command("show")
+@click.argument("email")
+def show_command(email: str) -> None:
+    """Show a member's invitation counters."""
+    report = services.member_report(_cli_member(email), utcnow())
+    s = report.summary
+    click.echo(f"{report.member.email}: sent {s.sent} of {s.allotment} ({s.left} left), {s.sent_24h} in 24 h; "
+               f"declines since lift {s.declines_since_lift}, total {s.declines_total}; "
+               f"restricted {'yes' if s.restricted else 'no'} ({s.restrictions} so far); "
+               f"spammer {'yes' if s.spammer else 'no'}; grants {len(report.grants)}")
+
+
+@bp.cli.command("grant")
+@click.argument("email")
+@click.argument("amount", type=int)
+def grant_command(email: str, amount: int) -> None:
+    """Grant AMOUNT more invitations to the member with EMAIL."""
+    member = _cli_member(email)
+    _cli_result(services.grant(None, member, amount, utcnow()), f"Granted {amount} invitations to {member.email}.")
+
+
+@bp.cli.command("lift")
+@click.argument("email")
+def lift_command(email: str) -> None:
+    """Lift the invitation restriction of the member with EMAIL."""
+    member = _cli_member(email)
+    _cli_result(services.lift(None, member, utcnow()), f"Lifted the restriction of {member.email}.")
+
+
+@bp.cli.command("label")
+@click.argument("email")
+def label_command(email: str) -> None:
+    """Label the member with EMAIL a spammer."""
+    member = _cli_member(email)
+    _cli_result(services.label(None, member, utcnow()), f"{member.email} is labelled a spammer.")
+
+
+@bp.cli.command("unlabel")
+@click.argument("email")
+def unlabel_command(email: str) -> None:
+    """Remove the spammer label from the member with EMAIL."""
+    member = _cli_member(email)
+    _cli_result(services.unlabel(None, member, utcnow()), f"{member.email} is no longer labelled a spammer.")

@@ -1,0 +1,86 @@
+"""Self-hosted captchas: an image of six digits, or the same kind of challenge read aloud.
+
+The answer is never stored or sent in clear: only an HMAC (keyed with SECRET_KEY, salted with the captcha id)
+is kept server-side, next to the rendered challenge. A captcha belongs to one member, expires after
+CAPTCHA_TTL_SECONDS and is used up by the first answer, right or wrong.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from captcha.audio import AudioCaptcha
+from captcha.image import ImageCaptcha
+from flask import current_app
+from sqlalchemy import delete, select, update
+
+from ..extensions import db
+from ..models import Captcha
+
+DIGITS = 6
+KINDS = {"image": "image/png", "audio": "audio/wav"}
+
+
+def _hash(captcha_id: str, answer: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"{captcha_id}:{answer}".encode(), hashlib.sha256).hexdigest()
+
+
+def _normalise(answer: str | None) -> str:
+    return "".join(ch for ch in (answer or "") if ch.isdigit())[:DIGITS * 2]
+
+
+def _render(kind: str, answer: str) -> bytes:
+    if kind == "audio":
+        return bytes(AudioCaptcha().generate(answer))
+    return ImageCaptcha(width=280, height=90).generate(answer).getvalue()
+
+
+def create(user_id: int, now: datetime, kind: str = "image") -> Captcha:
+    """Add a fresh captcha for ``user_id`` to the session (the caller commits); old ones of theirs are swept."""
+    kind = kind if kind in KINDS else "image"
+    db.session.execute(
+        delete(Captcha).where(Captcha.user_id == user_id, (Captcha.expires_at < now) | Captcha.used_at.is_not(None))
+    )
+    answer = "".join(secrets.choice("0123456789") for _ in range(DIGITS))
+    captcha_id = secrets.token_urlsafe(18)
+    row = Captcha(
+        id=captcha_id,
+        user_id=user_id,
+        kind=kind,
+        answer_hash=_hash(captcha_id, answer),
+        challenge=_render(kind, answer),
+        created_at=now,
+        expires_at=now + timedelta(seconds=int(current_app.config["CAPTCHA_TTL_SECONDS"])),
+    )
+    db.session.add(row)
+    return row
+
+
+def challenge(user_id: int, captcha_id: str, now: datetime) -> Captcha | None:
+    """Return the member's own live captcha (for its image or audio), or None."""
+    row = db.session.scalar(select(Captcha).where(Captcha.id == captcha_id[:32], Captcha.user_id == user_id))
+    if row is None or row.used_at is not None or row.expires_at <= now:
+        return None
+    return row
+
+
+def consume(user_id: int, captcha_id: str | None, answer: str | None, now: datetime) -> bool:
+    """Use up the captcha and return True when ``answer`` solves it (in the caller's transaction)."""
+    if not captcha_id:
+        return False
+    row = db.session.scalar(select(Captcha).where(Captcha.id == captcha_id[:32], Captcha.user_id == user_id))
+    if row is None:
+        return False
+    used = db.session.execute(
+        update(Captcha)
+        .where(Captcha.id == row.id, Captcha.used_at.is_(None), Captcha.expires_at > now)
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if used.rowcount != 1:
+        return False
+    return hmac.compare_digest(row.answer_hash, _hash(row.id, _normalise(answer)))
