@@ -60,7 +60,7 @@ def as_member(client, auth):
     return sign_in
 
 
-def post_form(client, path: str, data: dict | None = None, token_from: str = "/settings", **kwargs):
+def post_form(client, path: str, data: dict | None = None, token_from: str = "/settings", **kwargs):  # noqa: S107
     """POST with a real CSRF token taken from a page that has one."""
     token = csrf_from(client.get(token_from).get_data(as_text=True))
     return client.post(path, data={"csrf_token": token, **(data or {})}, **kwargs)
@@ -78,7 +78,8 @@ def invitations_of(app, who: Ref) -> list[Invitation]:
     from sqlalchemy import select
 
     with app.app_context():
-        rows = db.session.scalars(select(Invitation).where(Invitation.sender_id == who.id).order_by(Invitation.id)).all()
+        stmt = select(Invitation).where(Invitation.sender_id == who.id).order_by(Invitation.id)
+        rows = db.session.scalars(stmt).all()
         for row in rows:
             db.session.expunge(row)
         return rows

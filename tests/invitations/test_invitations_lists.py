@@ -13,7 +13,7 @@ from oneclick.mail import outbox
 from oneclick.models import AuditLog, Connection, Invitation
 
 from ..factories import make_invitation, set_quota
-from .conftest import invitations_of, post_form, quota_of
+from .conftest import post_form, quota_of
 
 
 def invite(app, sender, recipient, **kw):
