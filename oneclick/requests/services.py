@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app, render_template, url_for
+from flask import current_app, has_request_context, render_template, url_for
 from sqlalchemy import Integer, delete, func, literal, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -661,7 +661,10 @@ def set_notify_mode(owner: User, mode: str) -> None:
 
 
 def _inbox_url() -> str:
-    return current_app.config["PUBLIC_URL"] + url_for("requests.inbox")
+    if has_request_context():
+        return current_app.config["PUBLIC_URL"] + url_for("requests.inbox")
+    with current_app.test_request_context():  # the digest runs from the CLI, outside any request
+        return current_app.config["PUBLIC_URL"] + url_for("requests.inbox")
 
 
 def _notify_instant(to: str, owner_name: str, name: str, email: str, note: str, link_label: str, auto: bool) -> None:
