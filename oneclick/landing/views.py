@@ -108,10 +108,10 @@ def qr_image(token: str, fmt: str):
         options = qr.parse_options(request.args)
     except qr.QrOptionError as exc:
         return render_error(400, "That QR code size or setting isn't available", str(exc))
-    link, state = services.link_version(token)
+    target, state = services.link_version(token)
     if state != "ok":
         return state_page(state)
-    rendered, cached = qr.render(services.link_url(link), fmt, options, _qr_cache())
+    rendered, cached = qr.render(services.target_url(target), fmt, options, _qr_cache())
     response = make_response(rendered.body)
     response.mimetype = rendered.mimetype
     response.qr_rendered = not cached
@@ -119,7 +119,7 @@ def qr_image(token: str, fmt: str):
     response.headers["Cache-Control"] = f"public, max-age={int(current_app.config['QR_MAX_AGE'])}"
     response.headers["X-Robots-Tag"] = "noindex"
     if request.args.get("download") == "1":
-        name = f"oneclick-{_slug(link.owner.name)}-{link.channel}-qr-{options.size}.{fmt}"
+        name = f"oneclick-{_slug(target.owner_name)}-{target.channel}-qr-{options.size}.{fmt}"
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response.make_conditional(request)
 

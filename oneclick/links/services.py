@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import bindparam, case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, load_only
@@ -59,6 +59,23 @@ def link_state(link: InviteLink, now: datetime, requests: int | None = None) -> 
     return "ok"
 
 
+# Built once: the click path only binds a value (statement construction costs more than the query).
+_LINK_FOR_LANDING = (
+    select(InviteLink)
+    .options(
+        joinedload(InviteLink.owner).load_only(
+            User.id, User.name, User.headline, User.handle, User.public_id, User.vanity_enabled
+        )
+    )
+    .where(InviteLink.public_id == bindparam("public_id"))
+)
+_LINK_FOR_QR = (
+    select(InviteLink.__table__.c.version, InviteLink.__table__.c.channel, User.__table__.c.name)
+    .select_from(InviteLink.__table__.join(User.__table__, User.__table__.c.id == InviteLink.__table__.c.owner_id))
+    .where(InviteLink.__table__.c.public_id == bindparam("public_id"))
+)
+
+
 def resolve_token(token: str, now: datetime) -> Resolution:
     """Return the link a public token leads to and its state; never raises for bad input.
 
@@ -68,15 +85,7 @@ def resolve_token(token: str, now: datetime) -> Resolution:
     if parsed is None:
         return _NOT_FOUND
     public_id, version = parsed
-    link = db.session.scalar(
-        select(InviteLink)
-        .options(
-            joinedload(InviteLink.owner).load_only(
-                User.id, User.name, User.headline, User.handle, User.public_id, User.vanity_enabled
-            )
-        )
-        .where(InviteLink.public_id == public_id)
-    )
+    link = db.session.scalar(_LINK_FOR_LANDING, {"public_id": public_id})
     if link is None or version > link.version:
         return _NOT_FOUND
     if version < link.version:
@@ -84,45 +93,61 @@ def resolve_token(token: str, now: datetime) -> Resolution:
     return Resolution(link, link_state(link, now))
 
 
-def link_version(token: str) -> tuple[InviteLink | None, str]:
-    """Return a cheap ``(link, state)`` for a token: "ok", "not_found" or "replaced" (QR codes use this).
+@dataclass(frozen=True, slots=True)
+class QrTarget:
+    """What a QR code needs of a link: its current token parts, channel and owner's name."""
 
-    The link is loaded with only the columns a QR code needs (id, public id, version, channel, owner name).
+    public_id: str
+    version: int
+    channel: str
+    owner_name: str
+
+
+def link_version(token: str) -> tuple[QrTarget | None, str]:
+    """Return a cheap ``(target, state)`` for a token: "ok", "not_found" or "replaced" (QR codes use this).
+
+    One Core query of four columns: a hot QR code costs little more than a cache lookup.
     """
     parsed = tokens.unsign_link(token)
     if parsed is None:
         return None, "not_found"
     public_id, version = parsed
-    link = db.session.scalar(
-        select(InviteLink)
-        .options(
-            load_only(InviteLink.id, InviteLink.public_id, InviteLink.version, InviteLink.channel),
-            joinedload(InviteLink.owner).load_only(User.id, User.name),
-        )
-        .where(InviteLink.public_id == public_id)
-    )
-    if link is None or version > link.version:
+    row = db.session.connection().execute(_LINK_FOR_QR, {"public_id": public_id}).first()
+    if row is None or version > row.version:
         return None, "not_found"
-    if version < link.version:
-        return link, "replaced"
-    return link, "ok"
+    target = QrTarget(public_id, row.version, row.channel, row.name)
+    return target, ("replaced" if version < row.version else "ok")
+
+
+def target_url(target: QrTarget) -> str:
+    """Return the public URL a QR target encodes."""
+    return f"{current_app.config['PUBLIC_URL']}/c/{tokens.sign_link(target.public_id, target.version)}"
 
 
 # --- Click counting --------------------------------------------------------------------------------
 
 
-def _upsert_click(dialect: str, link_id: int, day: date):
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(LinkDailyStat).values(link_id=link_id, day=day, clicks=1)
-    return stmt.on_conflict_do_update(
-        index_elements=[LinkDailyStat.link_id, LinkDailyStat.day],
-        set_={"clicks": LinkDailyStat.clicks + 1},
-    )
+_UPSERTS: dict[str, object] = {}
+
+
+def _upsert_click(dialect: str):
+    """Return the (cached) INSERT ... ON CONFLICT DO UPDATE that adds one click to a link's day."""
+    stmt = _UPSERTS.get(dialect)
+    if stmt is None:
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        table = LinkDailyStat.__table__  # Core, not the ORM bulk path: this runs on every click
+        base = insert(table).values(link_id=bindparam("link_id"), day=bindparam("day"), clicks=1)
+        stmt = _UPSERTS[dialect] = base.on_conflict_do_update(
+            index_elements=[table.c.link_id, table.c.day],
+            set_={"clicks": table.c.clicks + 1},
+        )
+    return stmt
 
 
 def record_click(link_id: int, now: datetime) -> None:
     """Count one click on a link for today's UTC day: one upsert statement, then commit."""
-    db.session.execute(_upsert_click(db.engine.dialect.name, link_id, now.date()))
+    connection = db.session.connection()  # the session's transaction, without the ORM execution layer
+    connection.execute(_upsert_click(connection.dialect.name), {"link_id": link_id, "day": now.date()})
     db.session.commit()
 
 

@@ -1,0 +1,134 @@
+"""The click path: the landing page /c/<token> against a bare route, on the same gunicorn server.
+
+The landing page resolves the signed token (one SELECT with the owner joined), renders the page with the
+request form, and counts the click with one INSERT ... ON CONFLICT DO UPDATE. The bare route
+(``bench/benchapp.py``) returns a constant through the same app, middleware and server, so the ratio is
+what our work costs. Also measured: the landing page for a bot (no upsert) and a cached QR code.
+
+    .venv/bin/python bench/bench_click.py                  # SQLite file in a temp dir
+    BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test .venv/bin/python bench/bench_click.py
+    BENCH_SECONDS=10 BENCH_CONNECTIONS=16 BENCH_WORKERS=2 ...
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import sqlalchemy as sa  # noqa: E402
+
+from bench.common import bench_server, bench_settings, env_int, now_stamp, report, tempdir  # noqa: E402
+
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+BOT = "curl/8.5.0"
+REQUESTS_RE = re.compile(r"(\d+) requests in")
+RPS_RE = re.compile(r"Requests/sec:\s+([\d.]+)")
+
+
+def database(tmp: Path) -> tuple[str, callable]:
+    """Return a fresh database URL (SQLite file, or a PostgreSQL schema) and its clean-up."""
+    url = os.environ.get("BENCH_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp / 'bench.sqlite3'}", lambda: None
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(url)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+
+    def drop():
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options=-csearch_path%3D{schema}", drop
+
+
+def seed(settings: dict[str, str]) -> str:
+    """Create the schema, an owner and one link; return the link's token."""
+    os.environ["ONECLICK_INSTANCE_PATH"] = settings["INSTANCE_PATH"]
+    from oneclick import create_app
+    from oneclick.auth.services import create_user
+    from oneclick.extensions import db
+    from oneclick.links import services
+
+    app = create_app({
+        "SQLALCHEMY_DATABASE_URI": settings["SQLALCHEMY_DATABASE_URI"],
+        "SECRET_KEY": settings["SECRET_KEY"],
+        "PUBLIC_URL": settings["PUBLIC_URL"],
+        "PASSWORD_HASH_METHOD": settings["PASSWORD_HASH_METHOD"],
+    })
+    with app.app_context():
+        db.create_all()
+        owner = create_user("bench@example.com", "Bench Owner", "a bench password")
+        link = services.create_link(owner, services.LinkFields(label="Bench", message="Hello from the benchmark."))
+        token = services.link_token(link)
+        db.engine.dispose()
+    return token
+
+
+def clicks(settings: dict[str, str]) -> int:
+    engine = sa.create_engine(settings["SQLALCHEMY_DATABASE_URI"])
+    with engine.connect() as conn:
+        total = conn.exec_driver_sql("SELECT COALESCE(SUM(clicks), 0) FROM link_daily_stats").scalar()
+    engine.dispose()
+    return int(total)
+
+
+def run_wrk(url: str, seconds: int, connections: int, user_agent: str = BROWSER) -> tuple[float, int]:
+    """Return (requests/s, completed requests) for ``url``; fail on any non-2xx answer."""
+    threads = min(2, connections)
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "-H", f"User-Agent: {user_agent}", url]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    if "Non-2xx or 3xx responses" in out:
+        raise RuntimeError(f"errors while benchmarking {url}:\n{out}")
+    return float(RPS_RE.search(out).group(1)), int(REQUESTS_RE.search(out).group(1))
+
+
+def main() -> None:
+    seconds = env_int("BENCH_SECONDS", 5)
+    connections = env_int("BENCH_CONNECTIONS", 8)
+    workers = env_int("BENCH_WORKERS", 2)
+    tmp = tempdir("oneclick-bench-click-")
+    url, drop = database(tmp)
+    settings = bench_settings(url, tmp / "instance")
+    (tmp / "instance").mkdir(exist_ok=True)
+    try:
+        token = seed(settings)
+        with bench_server(settings, workers=workers, log_path=tmp / "gunicorn.log") as server:
+            landing = f"{server.url}/c/{token}"
+            for path in ("/_bench/bare", f"/c/{token}", f"/c/{token}/qr.png"):  # warm up every worker
+                run_wrk(server.url + path, 1, connections)
+            before = clicks(settings)
+            bare, _ = run_wrk(server.url + "/_bench/bare", seconds, connections)
+            page, counted = run_wrk(landing, seconds, connections)
+            recorded = clicks(settings) - before
+            bot, _ = run_wrk(landing, seconds, connections, user_agent=BOT)
+            qr_hot, _ = run_wrk(landing + "/qr.png", seconds, connections)
+        db_name = "PostgreSQL" if url.startswith("postgresql") else "SQLite (WAL)"
+        report([
+            ("when", now_stamp()),
+            ("database", db_name),
+            ("server", f"gunicorn, {workers} sync workers; wrk -t2 -c{connections} -d{seconds}s"),
+            ("CPUs", str(os.cpu_count())),
+            ("bare route", f"{bare:8.0f} req/s"),
+            ("landing page, counted click", f"{page:8.0f} req/s  ratio {page / bare:.2f}"),
+            ("landing page, bot (no upsert)", f"{bot:8.0f} req/s  ratio {bot / bare:.2f}"),
+            ("QR PNG, cached", f"{qr_hot:8.0f} req/s  ratio {qr_hot / bare:.2f}"),
+            ("clicks recorded / requests", f"{recorded} / {counted}"),
+        ])
+        # wrk stops the clock with up to one request per connection still in flight: those count too.
+        if not counted <= recorded <= counted + connections:
+            raise SystemExit("click count mismatch: every counted request must be one click")
+    finally:
+        drop()
+
+
+if __name__ == "__main__":
+    main()
