@@ -6,6 +6,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from ..clock import utcnow
+from ..invitations.services import quota_summary
 from ..requests.services import dashboard_summary
 
 bp = Blueprint("main", __name__)
@@ -23,5 +24,6 @@ def index():
 @login_required
 def dashboard():
     """Show the owner's dashboard: requests, connections, clicks and the links funnel."""
-    summary = dashboard_summary(current_user._get_current_object(), utcnow())
-    return render_template("main/dashboard.html", summary=summary)
+    me, now = current_user._get_current_object(), utcnow()
+    return render_template("main/dashboard.html", summary=dashboard_summary(me, now),
+                           invite_quota=quota_summary(me, now))

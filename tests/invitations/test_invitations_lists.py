@@ -318,3 +318,12 @@ def test_meters_on_the_overview(app, client, people, as_member):
     assert 'max="3000" value="2960"' in page
     assert 'max="100" value="1"' in page
     assert 'max="5" value="3"' in page
+
+
+def test_dashboard_shows_the_invitation_meters(app, client, people, as_member):
+    with app.app_context():
+        set_quota(sender_user(app, people.ada), invitations_sent=3000, restricted=True, restrictions=1)
+    as_member(people.ada)
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "Your invitations" in page and page.count("<meter") >= 3
+    assert "Your account is restricted" in page and "/invitations/more" in page
