@@ -436,3 +436,20 @@ def test_request_never_touches_invitation_counters(client, owner, app):
     with app.app_context():
         after = {t.name: db.session.scalar(select(func.count()).select_from(t)) for t in tables}
     assert before == after
+
+
+def test_a_guest_learns_nothing_about_what_an_email_already_did(client, owner, app):
+    with app.app_context():
+        ada = db.session.get(User, owner["id"])
+        make_request(ada, requester_email="grace@example.com", name="Grace")
+        db.session.add(Connection(owner_id=owner["id"], email="linus@example.org", name="Linus"))
+        db.session.commit()
+    for email in ("grace@example.com", "linus@example.org"):
+        stranger = app.test_client()
+        response = guest_post(stranger, app, owner["token"], email=email)
+        page = body(stranger.get(response.headers["Location"]))
+        assert "Request sent to Ada Lovelace" in page
+        assert "already" not in page
+        # Their landing page shows the form again, not someone else's pending date.
+        assert "Ask to connect with Ada Lovelace" in body(stranger.get(f"/c/{owner['token']}"))
+    assert len(_requests(app)) == 1

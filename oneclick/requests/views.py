@@ -120,13 +120,17 @@ def _too_many(error):
 
 
 def _remember(link_public_id: str, owner_public_id: str, result: services.SendResult, guest: bool) -> None:
+    outcome = result.outcome
+    if guest and outcome in ("already_pending", "already_connected"):
+        # Anyone can type any email: never tell a guest what an address already did.
+        outcome = "sent"
     session[SENT_KEY] = {
         "link": link_public_id,
-        "outcome": result.outcome,
-        "since": result.since.isoformat() if result.since else None,
+        "outcome": outcome,
+        "since": result.since.isoformat() if result.since and outcome != "sent" else None,
         "guest": guest,
     }
-    if guest and result.request_id is not None:
+    if guest and result.outcome in ("sent", "connected") and result.request_id is not None:
         remembered = dict(session.get(GUEST_KEY) or {})
         remembered.pop(owner_public_id, None)
         remembered[owner_public_id] = result.request_id
