@@ -15,7 +15,8 @@ def server_settings(app, database_url, instance_dir):
     """ONECLICK_* settings shared by every server of one test: same database, secret and Redis prefix."""
     return {
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SECRET_KEY": "concurrency-test-secret-key-long-enough",
+        # The test's own app signs links and tokens with this key too.
+        "SECRET_KEY": app.config["SECRET_KEY"],
         "INSTANCE_PATH": str(instance_dir),
         "PUBLIC_URL": "http://oneclick.test",
         "MAIL_BACKEND": "file",
