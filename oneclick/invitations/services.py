@@ -339,6 +339,9 @@ def send_invitation(
     """
     s = settings()
     email = (email or "").strip().lower() or None
+    # Chosen from the member list: show their name. Typed as an address: show only what the sender typed,
+    # so the sent list never tells them whose account an address belongs to.
+    shown_name = member.name if member is not None else _one_line(name)[:100]
     if member is None and email is not None:
         member = db.session.scalar(select(User).where(User.email == email))
     if member is None and email is None:
@@ -364,7 +367,7 @@ def send_invitation(
         sender_id=sender.id,
         recipient_id=member.id if member is not None else None,
         recipient_email=recipient_email,
-        recipient_name=member.name if member is not None else _one_line(name)[:100],
+        recipient_name=shown_name,
         how_known=how_known,
         message=(message or "").strip()[: s.message_max],
         status=Status.PENDING,
@@ -395,7 +398,7 @@ def claim_invitations(user: User) -> int:
     result = db.session.execute(
         update(Invitation)
         .where(Invitation.recipient_email == user.email, Invitation.recipient_id.is_(None))
-        .values(recipient_id=user.id, recipient_name=user.name)
+        .values(recipient_id=user.id)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount or 0
