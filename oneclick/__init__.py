@@ -73,6 +73,8 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .admin.views import bp as admin_bp
+    from .api.settings import bp as api_tokens_bp
+    from .api.views import bp as api_bp
     from .auth.views import bp as auth_bp
     from .invitations.views import bp as invitations_bp
     from .landing.views import bp as landing_bp
@@ -82,6 +84,8 @@ def _register_blueprints(app: Flask) -> None:
     from .requests.views import bp as requests_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(api_tokens_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(invitations_bp)
     app.register_blueprint(admin_bp)

@@ -34,8 +34,12 @@ def render_error(status: int, title: str | None = None, message: str | None = No
 def init_app(app: Flask) -> None:
     """Register the error handlers."""
 
+    from .api import errors as api_errors  # the JSON API answers every error as JSON (issue 6)
+
     @app.errorhandler(CSRFError)
     def _csrf_error(error):
+        if api_errors.is_api_path(request.path):
+            return api_errors.from_http_exception(error)
         return render_error(
             400,
             "Please try that again",
@@ -46,6 +50,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
+        if api_errors.is_api_path(request.path):
+            return api_errors.from_http_exception(error)
         status = error.code or 500
         message = None
         if status in (410, 404) and error.description and error.description != type(error).description:
@@ -57,4 +63,6 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(500)
     def _server_error(_error):
+        if api_errors.is_api_path(request.path):
+            return api_errors.server_error()
         return render_error(500)

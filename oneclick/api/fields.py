@@ -1,0 +1,292 @@
+"""Request fields for the JSON API: each one parses a value and describes itself as a JSON Schema.
+
+One declaration serves both the validation of requests and the OpenAPI document, so the two can't drift.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime
+
+from email_validator import EmailNotValidError, validate_email
+from flask import request
+
+from .errors import invalid
+
+MISSING = object()
+
+
+class Field:
+    """A request field: ``parse`` returns the clean value or raises ValueError with a message for people."""
+
+    json_type = "string"
+
+    def __init__(self, *, required: bool = False, nullable: bool = False, description: str = ""):
+        self.required = required
+        self.nullable = nullable
+        self.description = description
+
+    def parse(self, value):
+        """Return the clean value or raise ValueError."""
+        raise NotImplementedError
+
+    def parse_query(self, text: str):
+        """Return the clean value of a query-string parameter or raise ValueError."""
+        return self.parse(text)
+
+    def base_schema(self) -> dict:
+        """Return the JSON Schema of a non-null value."""
+        return {"type": self.json_type}
+
+    def schema(self) -> dict:
+        """Return the JSON Schema of the field (null included when allowed)."""
+        schema = self.base_schema()
+        if self.nullable:
+            schema["type"] = [schema["type"], "null"]
+            if "enum" in schema:
+                schema["enum"] = [*schema["enum"], None]
+        if self.description:
+            schema["description"] = self.description
+        return schema
+
+
+class Str(Field):
+    """Text, stripped of surrounding white space, within a length range."""
+
+    def __init__(self, *, min_length: int = 0, max_length: int, **kwargs):
+        super().__init__(**kwargs)
+        self.min_length = min_length
+        self.max_length = max_length
+
+    def parse(self, value):
+        if not isinstance(value, str):
+            raise ValueError("Must be a string.")
+        value = value.strip()
+        if len(value) < self.min_length:
+            if self.min_length == 1:
+                raise ValueError("Must not be empty.")
+            raise ValueError(f"Use at least {self.min_length} characters.")
+        if len(value) > self.max_length:
+            raise ValueError(f"Use at most {self.max_length} characters.")
+        if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in value):
+            raise ValueError("Must not contain control characters.")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:  # a lone surrogate from a \ud800-style escape
+            raise ValueError("Must be valid Unicode text.") from exc
+        return value
+
+    def base_schema(self) -> dict:
+        schema: dict = {"type": "string", "maxLength": self.max_length}
+        if self.min_length:
+            # Surrounding white space is stripped first, so something else must be there.
+            schema["minLength"] = self.min_length
+            schema["pattern"] = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*[^\s\x00-\x1f][^\x00-\x08\x0b\x0c\x0e-\x1f]*$"
+        else:
+            schema["pattern"] = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"
+        return schema
+
+
+class Email(Field):
+    """An email address, normalised to lower case."""
+
+    def parse(self, value):
+        if not isinstance(value, str) or len(value) > 254:
+            raise ValueError("Enter a valid email address.")
+        try:
+            return validate_email(value.strip(), check_deliverability=False).normalized.lower()
+        except EmailNotValidError as exc:
+            raise ValueError("Enter a valid email address.") from exc
+
+    def base_schema(self) -> dict:
+        return {"type": "string", "format": "email", "maxLength": 254}
+
+
+class Int(Field):
+    """A whole number within a range (JSON numbers only; ``true`` is not 1)."""
+
+    json_type = "integer"
+
+    def __init__(self, *, minimum: int, maximum: int, **kwargs):
+        super().__init__(**kwargs)
+        self.minimum = minimum
+        self.maximum = maximum
+
+    def parse(self, value):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError("Must be a whole number.")
+        if isinstance(value, float):
+            if not math.isfinite(value) or not value.is_integer():
+                raise ValueError("Must be a whole number.")
+            value = int(value)
+        if not self.minimum <= value <= self.maximum:
+            raise ValueError(f"Use a number from {self.minimum} to {self.maximum}.")
+        return value
+
+    def parse_query(self, text: str):
+        text = text.strip()
+        if not text.isascii() or not text.isdigit() or len(text) > 12:
+            raise ValueError("Must be a whole number.")
+        return self.parse(int(text))
+
+    def base_schema(self) -> dict:
+        return {"type": "integer", "minimum": self.minimum, "maximum": self.maximum}
+
+
+class Bool(Field):
+    """``true`` or ``false``."""
+
+    json_type = "boolean"
+
+    def parse(self, value):
+        if not isinstance(value, bool):
+            raise ValueError("Must be true or false.")
+        return value
+
+
+class Const(Field):
+    """Exactly one JSON value, e.g. ``{"agree": true}``."""
+
+    def __init__(self, value, message: str, **kwargs):
+        super().__init__(**kwargs)
+        self.value = value
+        self.message = message
+
+    def parse(self, value):
+        if type(value) is not type(self.value) or value != self.value:
+            raise ValueError(self.message)
+        return value
+
+    def base_schema(self) -> dict:
+        return {"const": self.value}
+
+    def schema(self) -> dict:
+        schema = self.base_schema()
+        if self.description:
+            schema["description"] = self.description
+        return schema
+
+
+class Choice(Field):
+    """One of a fixed set of strings."""
+
+    def __init__(self, choices, **kwargs):
+        super().__init__(**kwargs)
+        self.choices = tuple(choices)
+
+    def parse(self, value):
+        if not isinstance(value, str) or value not in self.choices:
+            raise ValueError("Use one of: " + ", ".join(self.choices) + ".")
+        return value
+
+    def base_schema(self) -> dict:
+        return {"type": "string", "enum": list(self.choices)}
+
+
+class DateTime(Field):
+    """An ISO 8601 time with a zone (``2030-01-31T00:00:00Z``), returned as aware UTC."""
+
+    def parse(self, value):
+        if not isinstance(value, str) or len(value) > 40:
+            raise ValueError("Use an ISO 8601 time with a time zone, e.g. 2030-01-31T00:00:00Z.")
+        try:
+            moment = datetime.fromisoformat(value.strip().replace("z", "Z"))
+        except ValueError as exc:
+            raise ValueError("Use an ISO 8601 time with a time zone, e.g. 2030-01-31T00:00:00Z.") from exc
+        if moment.tzinfo is None:
+            raise ValueError("Add a time zone, e.g. 2030-01-31T00:00:00Z.")
+        try:
+            return moment.astimezone(UTC)
+        except (OverflowError, ValueError) as exc:
+            raise ValueError("That time is out of range.") from exc
+
+    def base_schema(self) -> dict:
+        return {"type": "string", "format": "date-time"}
+
+
+# --- Reading requests ------------------------------------------------------------------------------------
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def json_body():
+    """Return the parsed JSON body; raise 400 ``invalid`` when it is missing or malformed."""
+    data = request.get_data(cache=True)  # beyond MAX_CONTENT_LENGTH Werkzeug raises 413
+    if not data.strip():
+        raise invalid("Send a JSON object in the request body.")
+    try:
+        return json.loads(data, parse_constant=_reject_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise invalid("The request body is not valid JSON.") from exc
+
+
+def parse_body(spec: dict[str, Field], *, partial: bool = False) -> dict:
+    """Return the JSON object's fields, parsed; unknown, missing or bad fields are a 400 with ``fields``.
+
+    With ``partial`` (PATCH) nothing is required and only the fields sent are returned.
+    """
+    body = json_body()
+    if not isinstance(body, dict):
+        raise invalid("Send a JSON object in the request body.")
+    errors: dict[str, str] = {}
+    clean: dict = {}
+    for name in body:
+        if name not in spec:
+            errors[str(name)[:64]] = "Unknown field."
+    for name, field in spec.items():
+        value = body.get(name, MISSING)
+        if value is MISSING:
+            if field.required and not partial:
+                errors[name] = "This field is required."
+            continue
+        if value is None:
+            if field.nullable:
+                clean[name] = None
+            else:
+                errors[name] = "Must not be null."
+            continue
+        try:
+            clean[name] = field.parse(value)
+        except ValueError as exc:
+            errors[name] = str(exc)
+    if errors:
+        raise invalid("Some fields are not valid.", fields=errors)
+    return clean
+
+
+def parse_query(spec: dict[str, Field]) -> dict:
+    """Return the query-string parameters in ``spec``, parsed; bad ones are a 400 with ``fields``."""
+    errors: dict[str, str] = {}
+    clean: dict = {}
+    for name in request.args:
+        if name not in spec:
+            errors[name[:64]] = "Unknown parameter."
+    for name, field in spec.items():
+        text = request.args.get(name)
+        if text is None:
+            if field.required:
+                errors[name] = "This parameter is required."
+            continue
+        try:
+            clean[name] = field.parse_query(text)
+        except ValueError as exc:
+            errors[name] = str(exc)
+    if errors:
+        raise invalid("Some parameters are not valid.", fields=errors)
+    return clean
+
+
+def body_schema(spec: dict[str, Field], *, partial: bool = False) -> dict:
+    """Return the JSON Schema of a request body made of these fields."""
+    schema: dict = {
+        "type": "object",
+        "properties": {name: field.schema() for name, field in spec.items()},
+        "additionalProperties": False,
+    }
+    required = [name for name, field in spec.items() if field.required and not partial]
+    if required:
+        schema["required"] = required
+    return schema

@@ -1,0 +1,231 @@
+"""API: one-click requests (sending and the inbox) and connections (thin over ``requests.services``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import jsonify
+from sqlalchemy import select
+
+from ..clock import utcnow
+from ..extensions import db
+from ..links import services as links
+from ..models import Connection, ConnectionRequest, User
+from ..requests import services
+from .core import acting_user, decode_cursor, encode_cursor, iso, operation
+from .errors import ApiError, not_found
+from .fields import Choice, Int, Str, parse_body, parse_query
+
+# Declining is silent: the person who asked keeps seeing "pending" (as on the landing page).
+_REQUESTER_STATUS = {"pending": "pending", "declined": "pending", "accepted": "accepted"}
+
+
+def _token_from(url: str) -> str:
+    """Return the link token in a one-click URL (``…/c/<token>``, any host) or the token itself."""
+    path = urlsplit(url).path if "/" in url else url
+    if "/c/" in path:
+        path = path.split("/c/", 1)[1]
+    return path.strip("/").split("/", 1)[0]
+
+
+SEND_BODY = {
+    "url": Str(min_length=1, max_length=500, required=True, description="The one-click URL, or its token."),
+    "note": Str(max_length=300, description="A short note for the owner."),
+}
+
+
+@operation(
+    "/requests",
+    "POST",
+    summary="Send a one-click request through a link",
+    tag="Requests",
+    description="As the token's member, ask the link's owner to connect. Answers 201 with the new request, "
+    "or 200 with your earlier request when one is still waiting.",
+    body=SEND_BODY,
+    responses={200: "Request", 201: "Request"},
+    errors=("self_invite", "not_found", "already_connected", "link_inactive", "rate_limited"),
+)
+def send_request():
+    """Send a connection request through a link URL or token."""
+    data = parse_body(SEND_BODY)
+    user = acting_user()
+    now = utcnow()
+    result = services.send_request(_token_from(data["url"]), user, user.name, user.email, data.get("note", ""), now)
+    if result.outcome == "unavailable":
+        if result.link_state == "not_found":
+            raise not_found("No link has this URL.")
+        raise ApiError(410, "link_inactive", f"This link doesn't take requests now ({result.link_state}).")
+    if result.outcome == "own_link":
+        raise ApiError(400, "self_invite", "That is your own link.")
+    if result.outcome == "already_connected":
+        raise ApiError(409, "already_connected", f"You're already connected with {result.owner_name}.")
+    if result.outcome == "daily_cap":
+        tomorrow = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        seconds = max(1, int((tomorrow - now).total_seconds()))
+        raise ApiError(
+            429, "rate_limited", "This link takes no more requests today.", headers={"Retry-After": str(seconds)}
+        )
+    row = db.session.get(ConnectionRequest, result.request_id) if result.request_id is not None else None
+    if row is None:
+        # Nothing was stored (the owner doesn't take requests from this address); that is never revealed.
+        body = {"id": None, "name": user.name, "email": user.email, "note": data.get("note", ""),
+                "link_id": None, "status": "pending", "created_at": iso(now)}
+        return jsonify(body), 201
+    body = {
+        "id": row.id,
+        "name": row.name,
+        "email": row.requester_email,
+        "note": row.note,
+        "link_id": row.link_id,
+        "status": _REQUESTER_STATUS.get(row.status, "pending"),
+        "created_at": iso(row.created_at),
+    }
+    return jsonify(body), 200 if result.outcome == "already_pending" else 201
+
+
+LIST_QUERY = {
+    "status": Choice(services.STATUSES, description="`pending` when omitted."),
+    "link": Int(minimum=1, maximum=2**31 - 1, description="Only requests through this link (its id)."),
+    "cursor": Str(min_length=1, max_length=300, description="`next_cursor` of the previous page."),
+}
+
+
+def _link_ids(request_ids: list[int]) -> dict[int, int | None]:
+    # The inbox rows carry the link's label only; the API shows the link's id.
+    if not request_ids:
+        return {}
+    rows = db.session.execute(
+        select(ConnectionRequest.id, ConnectionRequest.link_id).where(ConnectionRequest.id.in_(request_ids))
+    )
+    return dict(rows.all())
+
+
+@operation(
+    "/requests",
+    "GET",
+    summary="Your inbox of requests, newest first",
+    tag="Requests",
+    query=LIST_QUERY,
+    responses={200: "RequestList"},
+    errors=("not_found",),
+)
+def list_requests():
+    """Return a page of the member's inbox."""
+    args = parse_query(LIST_QUERY)
+    owner = acting_user()
+    link_public_id = None
+    if "link" in args:
+        link = links.get_owned_link(owner, args["link"])
+        if link is None:
+            raise not_found("You have no link with this id.")
+        link_public_id = link.public_id
+    cursor = decode_cursor("requests", args.get("cursor"))
+    page = services.inbox(owner, args.get("status", "pending"), utcnow(), link_public_id=link_public_id, cursor=cursor)
+    link_ids = _link_ids([r.id for r in page.rows])
+    items = [
+        {
+            "id": r.id,
+            "name": r.name,
+            "email": r.email,
+            "note": r.note,
+            "link_id": link_ids.get(r.id),
+            "status": r.status,
+            "created_at": iso(r.created_at),
+        }
+        for r in page.rows
+    ]
+    next_cursor = encode_cursor("requests", page.next_cursor) if page.next_cursor else None
+    return jsonify({"items": items, "next_cursor": next_cursor})
+
+
+def _decide(request_id: int, action: str, outcome: str):
+    owner = acting_user()
+    done = services.decide_request(owner, request_id, action, utcnow())
+    if done is None:
+        raise not_found("You have no request with this id.")
+    row = db.session.get(ConnectionRequest, request_id)
+    if not done and row.status != outcome:
+        raise ApiError(409, "already_decided", f"This request was {row.status} already.")
+    body = {
+        "id": row.id,
+        "name": row.name,
+        "email": row.requester_email,
+        "note": row.note,
+        "link_id": row.link_id,
+        "status": row.status,
+        "created_at": iso(row.created_at),
+    }
+    return jsonify(body)
+
+
+@operation(
+    "/requests/<api_id:request_id>/accept",
+    "POST",
+    summary="Accept a request",
+    tag="Requests",
+    description="Connects you both. Accepting an accepted request again changes nothing.",
+    responses={200: "Request"},
+    errors=("already_decided",),
+)
+def accept_request(request_id: int):
+    """Accept one of the member's pending requests."""
+    return _decide(request_id, "accept", "accepted")
+
+
+@operation(
+    "/requests/<api_id:request_id>/decline",
+    "POST",
+    summary="Decline a request",
+    tag="Requests",
+    description="Silent: the person who asked is not told.",
+    responses={200: "Request"},
+    errors=("already_decided",),
+)
+def decline_request(request_id: int):
+    """Decline one of the member's pending requests."""
+    return _decide(request_id, "decline", "declined")
+
+
+CONNECTIONS_QUERY = {"cursor": Str(min_length=1, max_length=300, description="`next_cursor` of the previous page.")}
+
+
+def _member_ids(connection_ids: list[int]) -> dict[int, str | None]:
+    # The connection rows say whether the other side is a member; the API shows the member's id.
+    if not connection_ids:
+        return {}
+    rows = db.session.execute(
+        select(Connection.id, User.public_id)
+        .outerjoin(User, User.id == Connection.member_id)
+        .where(Connection.id.in_(connection_ids))
+    )
+    return dict(rows.all())
+
+
+@operation(
+    "/connections",
+    "GET",
+    summary="Your connections, newest first",
+    tag="Connections",
+    query=CONNECTIONS_QUERY,
+    responses={200: "ConnectionList"},
+)
+def list_connections():
+    """Return a page of the member's connections."""
+    args = parse_query(CONNECTIONS_QUERY)
+    cursor = decode_cursor("connections", args.get("cursor"))
+    page = services.connections(acting_user(), cursor=cursor)
+    member_ids = _member_ids([r.id for r in page.rows])
+    items = [
+        {
+            "id": r.id,
+            "name": r.name,
+            "email": r.email,
+            "member_id": member_ids.get(r.id),
+            "source": r.source,
+            "created_at": iso(r.created_at),
+        }
+        for r in page.rows
+    ]
+    next_cursor = encode_cursor("connections", page.next_cursor) if page.next_cursor else None
+    return jsonify({"items": items, "next_cursor": next_cursor})

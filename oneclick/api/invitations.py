@@ -1,0 +1,301 @@
+"""API: finding members and outbound invitations (thin over ``invitations.services``).
+
+The quota rules decide; this module only turns their reason codes into the API's error codes.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, url_for
+
+from ..clock import utcnow
+from ..invitations import services
+from ..invitations.rules import RELATIONSHIPS, Decision, Relationship, Status
+from .core import acting_user, decode_cursor, encode_cursor, iso, operation
+from .errors import ApiError, invalid, not_found
+from .fields import Choice, Email, Str, parse_body, parse_query
+
+#: Reason codes that are refusals of the current state, answered with 409 and the code as it is.
+CONFLICTS = {
+    "already_connected", "already_pending", "already_answered", "not_withdrawable", "not_resendable",
+    "resend_too_soon", "not_deletable",
+}
+
+MEMBERS_QUERY = {"q": Str(max_length=100, description="Part of a name or handle (at least 2 characters).")}
+
+
+@operation(
+    "/members",
+    "GET",
+    summary="Find members to invite",
+    tag="Invitations",
+    query=MEMBERS_QUERY,
+    responses={200: "MemberList"},
+)
+def members():
+    """Find members by name or handle, with where the member stands with each."""
+    args = parse_query(MEMBERS_QUERY)
+    found = services.search_members(acting_user(), args.get("q", ""))
+    items = [
+        {
+            "id": r.member.public_id,
+            "name": r.member.name,
+            "handle": r.member.handle,
+            "headline": r.member.headline or "",
+            "state": r.state,
+        }
+        for r in found
+    ]
+    return jsonify({"items": items})
+
+
+RELATIONSHIP_VALUES = tuple(r.value for r in Relationship if r.value in RELATIONSHIPS)
+
+SEND_BODY = {
+    "recipient_id": Str(min_length=1, max_length=16, description="The member's id (from `GET /members`)."),
+    "email": Email(description="Their email: for people who aren't members, or when the rules ask for it."),
+    "relationship": Choice(RELATIONSHIP_VALUES, required=True, description="How you know them."),
+    "message": Str(max_length=300, description="A personal note."),
+    "captcha_id": Str(min_length=1, max_length=32),
+    "captcha_answer": Str(min_length=1, max_length=20),
+}
+
+
+def _recipient_json(inv) -> dict:
+    if inv.recipient_id is not None:
+        return {"id": inv.recipient.public_id, "name": inv.recipient.name, "email": None}
+    return {"id": None, "name": inv.recipient_name or "", "email": inv.recipient_email}
+
+
+def _captcha_extra(sender, member) -> dict:
+    """Issue a fresh captcha for the sender and return it as the error body's ``captcha``."""
+    screen = services.invite_screen(sender, member, utcnow())
+    if screen.captcha is None:
+        return {}
+    image_url = current_app.config["PUBLIC_URL"] + url_for("api.captcha_image", captcha_id=screen.captcha.id)
+    return {"captcha": {"id": screen.captcha.id, "image_url": image_url}}
+
+
+def _refusal(decision: Decision, sender, member) -> ApiError:
+    """Return the API error for a refused invitation."""
+    reason = decision.reason
+    text = services.explain(decision)
+    if reason in CONFLICTS:
+        extra = {"next_allowed_at": iso(decision.next_allowed_at)} if decision.next_allowed_at else {}
+        return ApiError(409, reason, text, extra=extra)
+    if reason == "self_invite":
+        return ApiError(400, "self_invite", text)
+    if reason in ("allotment_exhausted", "email_mismatch"):
+        return ApiError(403, reason, text)
+    if reason == "email_required":
+        why = "already_invited" if decision.invited_before_at is not None else "restricted"
+        return ApiError(403, "email_required", text, fields={"email": text}, extra={"reason": why})
+    if reason == "captcha_required":
+        return ApiError(428, "captcha_required", text, extra=_captcha_extra(sender, member))
+    if reason == "captcha_wrong":
+        return ApiError(400, "captcha_invalid", text, fields={"captcha_answer": text},
+                        extra=_captcha_extra(sender, member))
+    if reason in ("relationship_unknown", "relationship_invalid"):
+        return invalid(text, {"relationship": text})
+    return ApiError(403, "forbidden", text)
+
+
+@operation(
+    "/invitations",
+    "POST",
+    summary="Invite a member (or someone by email)",
+    tag="Invitations",
+    description="Give `recipient_id` (a member) or `email`. The quota rules apply: beyond the free daily count "
+    "a captcha is required (428), after earlier invitations or while restricted the recipient's email is.",
+    body=SEND_BODY,
+    responses={201: "Invitation"},
+    errors=(
+        "self_invite", "captcha_invalid", "allotment_exhausted", "email_required", "email_mismatch", "not_found",
+        "already_connected", "already_pending", "captcha_required",
+    ),
+)
+def send_invitation():
+    """Send an invitation under the quota rules."""
+    data = parse_body(SEND_BODY)
+    if "recipient_id" not in data and "email" not in data:
+        raise invalid("Give recipient_id or email.", {"recipient_id": "Give recipient_id or email."})
+    limit = current_app.config["INVITE_MESSAGE_MAX"]
+    if len(data.get("message", "")) > limit:
+        raise invalid("Some fields are not valid.", {"message": f"Use at most {limit} characters."})
+    sender = acting_user()
+    member = None
+    if "recipient_id" in data:
+        member = services.find_member(data["recipient_id"])
+        if member is None:
+            raise not_found("No member has this id.")
+    result = services.send_invitation(
+        sender,
+        utcnow(),
+        member=member,
+        email=data.get("email"),
+        how_known=data["relationship"],
+        message=data.get("message", ""),
+        captcha_id=data.get("captcha_id"),
+        captcha_answer=data.get("captcha_answer"),
+    )
+    if result.invitation is None:
+        raise _refusal(result.decision, sender, member)
+    inv = result.invitation
+    body = {
+        "id": inv.public_id,
+        "recipient": _recipient_json(inv),
+        "status": "pending",
+        "created_at": iso(inv.created_at),
+    }
+    return jsonify(body), 201
+
+
+SENT_QUERY = {
+    "status": Choice(tuple(s.value for s in Status), description="Only invitations in this state."),
+    "q": Str(max_length=100, description="Part of the recipient's name or email."),
+    "cursor": Str(min_length=1, max_length=300, description="`next_cursor` of the previous page."),
+}
+
+
+@operation(
+    "/invitations/sent",
+    "GET",
+    summary="Invitations you sent, newest first",
+    tag="Invitations",
+    description="`status` never tells how a decline was made. `actions` lists what you may do now (rule 9).",
+    query=SENT_QUERY,
+    responses={200: "SentInvitationList"},
+)
+def sent():
+    """Return a page of the member's sent invitations."""
+    args = parse_query(SENT_QUERY)
+    position = decode_cursor("sent", args.get("cursor"))
+    page_number = int(position) if position and position.isdigit() else 1
+    page = services.sent_invitations(acting_user(), utcnow(), args.get("q", ""), page_number)
+    items = [
+        {
+            "id": row.invitation.public_id,
+            "recipient": _recipient_json(row.invitation),
+            "relationship": row.invitation.how_known,
+            "message": row.invitation.message or "",
+            "status": row.invitation.status,
+            "stale": row.stale,
+            "created_at": iso(row.invitation.created_at),
+            "resent_at": iso(row.invitation.resent_at),
+            "actions": sorted(str(a) for a in row.actions),
+        }
+        for row in page.rows
+        if "status" not in args or row.invitation.status == args["status"]
+    ]
+    next_cursor = encode_cursor("sent", str(page.page + 1)) if page.has_next else None
+    return jsonify({"items": items, "next_cursor": next_cursor})
+
+
+RECEIVED_QUERY = {
+    "status": Choice(("pending", "ignored"), description="`pending` when omitted; `ignored` lists archived ones."),
+}
+
+
+@operation(
+    "/invitations/received",
+    "GET",
+    summary="Invitations waiting for your answer",
+    tag="Invitations",
+    query=RECEIVED_QUERY,
+    responses={200: "ReceivedInvitationList"},
+)
+def received():
+    """List invitations sent to the member (pending, or the ignored ones)."""
+    args = parse_query(RECEIVED_QUERY)
+    found = services.received_invitations(acting_user(), archived=args.get("status") == "ignored")
+    items = [
+        {
+            "id": inv.public_id,
+            "sender": {
+                "id": inv.sender.public_id,
+                "name": inv.sender.name,
+                "handle": inv.sender.handle,
+                "headline": inv.sender.headline or "",
+            },
+            "relationship": inv.how_known,
+            "message": inv.message or "",
+            "status": inv.status,
+            "created_at": iso(inv.created_at),
+        }
+        for inv in found
+    ]
+    return jsonify({"items": items})
+
+
+def _state(public_id: str, decision: Decision | None, status: str):
+    if decision is None:
+        raise not_found("You have no invitation with this id.")
+    if not decision.allowed:
+        raise _refusal(decision, None, None)
+    return jsonify({"id": public_id, "status": status})
+
+
+@operation(
+    "/invitations/<public_id:invitation_id>/withdraw",
+    "POST",
+    summary="Withdraw an invitation you sent",
+    tag="Invitations",
+    description="It still counts against your allotment.",
+    responses={200: "InvitationState"},
+    errors=("not_withdrawable",),
+)
+def withdraw(invitation_id: str):
+    """Withdraw a pending or ignored invitation the member sent."""
+    return _state(invitation_id, services.withdraw(acting_user(), invitation_id, utcnow()), "withdrawn")
+
+
+@operation(
+    "/invitations/<public_id:invitation_id>/resend",
+    "POST",
+    summary="Send an invitation's email again",
+    tag="Invitations",
+    description="Pending invitations only, at most once per resend interval; costs no invitation.",
+    responses={200: "InvitationState"},
+    errors=("not_resendable", "resend_too_soon"),
+)
+def resend(invitation_id: str):
+    """Resend a pending invitation the member sent."""
+    return _state(invitation_id, services.resend(acting_user(), invitation_id, utcnow()), "pending")
+
+
+@operation(
+    "/invitations/<public_id:invitation_id>",
+    "DELETE",
+    summary="Delete a withdrawn invitation from your sent list",
+    tag="Invitations",
+    responses={204: None},
+    errors=("not_deletable",),
+)
+def delete(invitation_id: str):
+    """Remove a withdrawn invitation from the member's sent list."""
+    _state(invitation_id, services.delete_withdrawn(acting_user(), invitation_id), "withdrawn")
+    return "", 204
+
+
+def _respond_view(action: str, status: str, summary: str, description: str):
+    def view(invitation_id: str):
+        return _state(invitation_id, services.respond(acting_user(), invitation_id, action, utcnow()), status)
+
+    view.__name__ = f"{action}_invitation"
+    view.__doc__ = f"{summary} (as its recipient)."
+    operation(
+        f"/invitations/<public_id:invitation_id>/{action}",
+        "POST",
+        summary=summary,
+        tag="Invitations",
+        description=description,
+        responses={200: "InvitationState"},
+        errors=("already_answered",),
+    )(view)
+
+
+_respond_view("accept", "accepted", "Accept an invitation", "Connects you both.")
+_respond_view("ignore", "ignored", "Ignore an invitation", "Archives it; no penalty for the sender.")
+_respond_view(
+    "idk", "declined", "Decline: \"I don't know them\"", "Counts against the sender; they only see `declined`."
+)
+_respond_view("spam", "declined", "Decline: report as spam", "Counts against the sender; they only see `declined`.")

@@ -1,0 +1,113 @@
+"""The API tokens settings page, the readable API documentation page and the ``tokens`` commands."""
+
+from __future__ import annotations
+
+import click
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from ..auth import services as accounts
+from ..clock import utcnow
+from . import services
+from .forms import RevokeForm, TokenForm
+
+bp = Blueprint("api_tokens", __name__, cli_group="tokens")
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+@bp.route("/settings/tokens", methods=["GET", "POST"])
+@login_required
+def tokens():
+    """List the member's API tokens and create one; a new token is shown once, on this response only."""
+    form = TokenForm()
+    created = None
+    if form.validate_on_submit():
+        try:
+            created = services.create_token(_me(), form.name.data, utcnow())
+        except services.TokenLimitReached:
+            limit = current_app.config["API_TOKENS_MAX_PER_USER"]
+            form.form_errors.append(f"You already have {limit} tokens, the most allowed. Revoke one you don't use.")
+        else:
+            form = TokenForm(formdata=None)
+    # Not a redirect after a create: the raw token must not travel through the (signed, unencrypted) session.
+    response = current_app.make_response(
+        render_template(
+            "api/tokens.html",
+            form=form,
+            created=created,
+            tokens=services.active_tokens(_me()),
+            revoke_form=RevokeForm(),
+        )
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/settings/tokens/<int:token_id>/revoke")
+@login_required
+def revoke(token_id: int):
+    """Revoke one of the member's API tokens."""
+    if not services.revoke_token(_me(), token_id, utcnow()):
+        abort(404)
+    flash("Token revoked. Integrations using it can no longer sign in.", "success")
+    return redirect(url_for("api_tokens.tokens"))
+
+
+@bp.get("/docs/api")
+def docs():
+    """Show the API reference, rendered from the OpenAPI document."""
+    from .openapi import ERROR_HELP, ERROR_STATUS, build_document
+
+    document = build_document(current_app.config["PUBLIC_URL"])
+    return render_template("api/docs.html", doc=document, error_status=ERROR_STATUS, error_help=ERROR_HELP)
+
+
+# --- Commands: flask --app oneclick tokens ... ---------------------------------------------------------------
+
+
+def _member(email: str):
+    user = accounts.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account with {email}.")
+    return user
+
+
+@bp.cli.command("create")
+@click.argument("email")
+@click.option("--name", default="Command line", show_default=True, help="What the token is for.")
+def create_command(email: str, name: str) -> None:
+    """Create an API token for a member; the raw token is printed alone on the last line."""
+    user = _member(email)
+    try:
+        created = services.create_token(user, name, utcnow())
+    except services.TokenLimitReached as exc:
+        raise click.ClickException(f"{user.email} already holds the most tokens allowed; revoke one first.") from exc
+    click.echo(f"Created token {created.token.id} \"{created.token.name}\" for {user.email}. It is shown only once:")
+    click.echo(created.raw)
+
+
+@bp.cli.command("list")
+@click.argument("email")
+def list_command(email: str) -> None:
+    """List a member's active API tokens."""
+    user = _member(email)
+    rows = services.active_tokens(user)
+    if not rows:
+        click.echo(f"{user.email} has no active tokens.")
+    for token in rows:
+        used = token.last_used_at.isoformat(timespec="seconds") if token.last_used_at else "never"
+        click.echo(f"{token.id}\t{token.prefix}…\t{token.name}\tcreated {token.created_at:%Y-%m-%d}\tlast used {used}")
+
+
+@bp.cli.command("revoke")
+@click.argument("email")
+@click.argument("token_id", type=int)
+def revoke_command(email: str, token_id: int) -> None:
+    """Revoke a member's API token by its id (see ``tokens list``)."""
+    user = _member(email)
+    if not services.revoke_token(user, token_id, utcnow()):
+        raise click.ClickException(f"{user.email} has no active token {token_id}.")
+    click.echo(f"Revoked token {token_id} of {user.email}.")

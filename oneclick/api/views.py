@@ -1,0 +1,6 @@
+"""The API blueprint with every endpoint registered (importing the modules adds their routes)."""
+
+from . import account, admin, inbox, invitations, links  # noqa: F401 - importing registers the routes
+from .core import bp
+
+__all__ = ["bp"]
