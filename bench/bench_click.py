@@ -3,9 +3,11 @@
 The landing page resolves the signed token (one SELECT with the owner joined), renders the page with the
 request form, and counts the click with one INSERT ... ON CONFLICT DO UPDATE. The bare route
 (``bench/benchapp.py``) returns a constant through the same app, middleware and server, so the ratio is
-what our work costs. Also measured: the landing page for a bot (no upsert) and a cached QR code.
+what our work costs. Also measured: the landing page for a bot (no upsert), a cached QR code, and two
+references: a static file and the sign-in page (a form page that touches no database).
 
     .venv/bin/python bench/bench_click.py                  # SQLite file in a temp dir
+    .venv/bin/python bench/bench_click.py --in-process     # also: CPU time per request in-process (load-robust)
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test .venv/bin/python bench/bench_click.py
     BENCH_SECONDS=10 BENCH_CONNECTIONS=16 BENCH_WORKERS=2 ...
 """
@@ -91,6 +93,47 @@ def run_wrk(url: str, seconds: int, connections: int, user_agent: str = BROWSER)
     return float(RPS_RE.search(out).group(1)), int(REQUESTS_RE.search(out).group(1))
 
 
+def in_process(settings: dict[str, str], token: str, samples: int = 400) -> list[tuple[str, float]]:
+    """Return the median CPU time per request in-process (Flask test client), samples alternating by path.
+
+    CPU time of this process, not wall time, so other load on the machine barely moves it.
+    """
+    import statistics
+    import time
+
+    from oneclick import create_app
+
+    app = create_app({
+        "SQLALCHEMY_DATABASE_URI": settings["SQLALCHEMY_DATABASE_URI"],
+        "SECRET_KEY": settings["SECRET_KEY"],
+        "PUBLIC_URL": settings["PUBLIC_URL"],
+        "RATELIMIT_ENABLED": False,
+    })
+
+    @app.get("/_bench/bare")
+    def bare():
+        return "ok"
+
+    client = app.test_client()
+    paths = {
+        "bare route": ("/_bench/bare", BROWSER),
+        "landing page, counted click": (f"/c/{token}", BROWSER),
+        "landing page, bot (no upsert)": (f"/c/{token}", BOT),
+        "QR PNG, cached": (f"/c/{token}/qr.png", BROWSER),
+        "sign-in form page, reference": ("/login", BROWSER),
+    }
+    times: dict[str, list[float]] = {name: [] for name in paths}
+    for i in range(samples + 50):
+        for name, (path, agent) in paths.items():
+            start = time.process_time()
+            response = client.get(path, headers={"User-Agent": agent})
+            elapsed = time.process_time() - start
+            assert response.status_code == 200, (path, response.status_code)
+            if i >= 50:
+                times[name].append(elapsed)
+    return [(name, statistics.median(values) * 1000) for name, values in times.items()]
+
+
 def main() -> None:
     seconds = env_int("BENCH_SECONDS", 5)
     connections = env_int("BENCH_CONNECTIONS", 8)
@@ -111,6 +154,8 @@ def main() -> None:
             recorded = clicks(settings) - before
             bot, _ = run_wrk(landing, seconds, connections, user_agent=BOT)
             qr_hot, _ = run_wrk(landing + "/qr.png", seconds, connections)
+            static, _ = run_wrk(server.url + "/static/css/app.css", seconds, connections)
+            login, _ = run_wrk(server.url + "/login", seconds, connections)
         db_name = "PostgreSQL" if url.startswith("postgresql") else "SQLite (WAL)"
         report([
             ("when", now_stamp()),
@@ -121,11 +166,18 @@ def main() -> None:
             ("landing page, counted click", f"{page:8.0f} req/s  ratio {page / bare:.2f}"),
             ("landing page, bot (no upsert)", f"{bot:8.0f} req/s  ratio {bot / bare:.2f}"),
             ("QR PNG, cached", f"{qr_hot:8.0f} req/s  ratio {qr_hot / bare:.2f}"),
+            ("static file (app.css), reference", f"{static:8.0f} req/s  ratio {static / bare:.2f}"),
+            ("sign-in form page, reference", f"{login:8.0f} req/s  ratio {login / bare:.2f}"),
             ("clicks recorded / requests", f"{recorded} / {counted}"),
         ])
         # wrk stops the clock with up to one request per connection still in flight: those count too.
         if not counted <= recorded <= counted + connections:
             raise SystemExit("click count mismatch: every counted request must be one click")
+        if "--in-process" in sys.argv:
+            rows = in_process(settings, token)
+            base = rows[0][1]
+            print("\nin-process, median CPU time per request (alternating samples):")
+            report([(name, f"{ms:6.2f} ms  ratio {base / ms:.2f}") for name, ms in rows])
     finally:
         drop()
 

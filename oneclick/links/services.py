@@ -147,7 +147,11 @@ def _upsert_click(dialect: str):
 def record_click(link_id: int, now: datetime) -> None:
     """Count one click on a link for today's UTC day: one upsert statement, then commit."""
     connection = db.session.connection()  # the session's transaction, without the ORM execution layer
-    connection.execute(_upsert_click(connection.dialect.name), {"link_id": link_id, "day": now.date()})
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        # A click is statistics: don't make the visitor wait for the WAL flush (a crash may lose the last few).
+        connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+    connection.execute(_upsert_click(dialect), {"link_id": link_id, "day": now.date()})
     db.session.commit()
 
 
