@@ -86,3 +86,9 @@ def test_create_copy_snippet_and_present(page, live_server, user, screenshots):
     page.screenshot(path=str(shot))
     decoded = [r.text for r in zxingcpp.read_barcodes(Image.open(shot))]
     assert decoded == [url]
+
+    # The overview lists the link with its funnel.
+    page.goto(live_server.url + "/links")
+    expect(page.get_by_role("link", name="PyCon talk slides")).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile("PyCon talk slides"))).to_contain_text("Active")
+    page.screenshot(path=str(screenshots / "links-overview.png"), full_page=True)
