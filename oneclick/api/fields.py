@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from datetime import UTC, datetime
 
 from email_validator import EmailNotValidError, validate_email
@@ -15,6 +16,15 @@ from flask import request
 from .errors import invalid
 
 MISSING = object()
+
+# Character classes spelled out (no \s, whose meaning differs between regex engines), shared by the checks
+# below and the JSON Schema patterns in the OpenAPI document.
+_CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f"  # control characters other than tab, newline and return
+_NO_CONTROL = f"[^{_CONTROL}]"
+_VISIBLE = r"[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
+_CONTROL_RE = re.compile(f"[{_CONTROL}]")
+_VISIBLE_RE = re.compile(_VISIBLE)
+_RFC3339_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})\Z", re.ASCII)
 
 
 class Field:
@@ -60,31 +70,31 @@ class Str(Field):
         self.max_length = max_length
 
     def parse(self, value):
+        # The checks run on the value as sent, exactly as the JSON Schema below states them; then it is stripped.
         if not isinstance(value, str):
             raise ValueError("Must be a string.")
-        value = value.strip()
-        if len(value) < self.min_length:
-            if self.min_length == 1:
-                raise ValueError("Must not be empty.")
-            raise ValueError(f"Use at least {self.min_length} characters.")
         if len(value) > self.max_length:
             raise ValueError(f"Use at most {self.max_length} characters.")
-        if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in value):
+        if _CONTROL_RE.search(value):
             raise ValueError("Must not contain control characters.")
+        if self.min_length and not _VISIBLE_RE.search(value):
+            raise ValueError("Must not be empty.")
         try:
             value.encode("utf-8")
         except UnicodeEncodeError as exc:  # a lone surrogate from a \ud800-style escape
             raise ValueError("Must be valid Unicode text.") from exc
+        value = value.strip()
+        if len(value) < self.min_length:
+            raise ValueError(f"Use at least {self.min_length} characters.")
         return value
 
     def base_schema(self) -> dict:
         schema: dict = {"type": "string", "maxLength": self.max_length}
         if self.min_length:
-            # Surrounding white space is stripped first, so something else must be there.
             schema["minLength"] = self.min_length
-            schema["pattern"] = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*[^\s\x00-\x1f][^\x00-\x08\x0b\x0c\x0e-\x1f]*$"
+            schema["pattern"] = f"^{_NO_CONTROL}*{_VISIBLE}{_NO_CONTROL}*$"
         else:
-            schema["pattern"] = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"
+            schema["pattern"] = f"^{_NO_CONTROL}*$"
         return schema
 
 
@@ -100,7 +110,8 @@ class Email(Field):
             raise ValueError("Enter a valid email address.") from exc
 
     def base_schema(self) -> dict:
-        return {"type": "string", "format": "email", "maxLength": 254}
+        # No "format": "email": JSON Schema's idea of an address differs from the validator's we use.
+        return {"type": "string", "maxLength": 254}
 
 
 class Int(Field):
@@ -188,10 +199,10 @@ class DateTime(Field):
     """An ISO 8601 time with a zone (``2030-01-31T00:00:00Z``), returned as aware UTC."""
 
     def parse(self, value):
-        if not isinstance(value, str) or len(value) > 40:
+        if not isinstance(value, str) or not _RFC3339_RE.match(value):
             raise ValueError("Use an ISO 8601 time with a time zone, e.g. 2030-01-31T00:00:00Z.")
         try:
-            moment = datetime.fromisoformat(value.strip().replace("z", "Z"))
+            moment = datetime.fromisoformat(value.upper())
         except ValueError as exc:
             raise ValueError("Use an ISO 8601 time with a time zone, e.g. 2030-01-31T00:00:00Z.") from exc
         if moment.tzinfo is None:

@@ -316,6 +316,8 @@ def _error_response(codes: list[str]) -> dict:
     }
 
 
+TAG_ORDER = ("Account", "Links", "Requests", "Connections", "Invitations", "Admin", "Meta")
+
 SUCCESS_TEXT = {200: "OK", 201: "Created", 204: "Done; no content."}
 
 
@@ -393,10 +395,9 @@ def build_document(server_url: str) -> dict:
     paths: dict[str, dict] = {}
     for op in OPERATIONS:
         paths.setdefault(op.path, {})[op.method.lower()] = _operation(op)
-    tags = []
-    for op in OPERATIONS:
-        if op.tag not in [t["name"] for t in tags]:
-            tags.append({"name": op.tag})
+    used = {op.tag for op in OPERATIONS}
+    tags = [{"name": tag} for tag in TAG_ORDER if tag in used]
+    tags += [{"name": tag} for tag in sorted(used - set(TAG_ORDER))]
     return {
         "openapi": "3.1.0",
         "info": {"title": "oneclick API", "version": "1", "description": INTRO},

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import click
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup, escape
 
 from ..auth import services as accounts
 from ..clock import utcnow
@@ -54,6 +57,15 @@ def revoke(token_id: int):
         abort(404)
     flash("Token revoked. Integrations using it can no longer sign in.", "success")
     return redirect(url_for("api_tokens.tokens"))
+
+
+@bp.app_template_filter("api_text")
+def api_text(text: str | None) -> Markup:
+    """Render the document's light markdown (`code` and **bold**) as HTML, everything else escaped."""
+    html = str(escape(text or ""))
+    html = re.sub(r"`([^`]+)`", r"<code>\1</code>", html)
+    html = re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", html)
+    return Markup(html)  # noqa: S704 - built from escaped text
 
 
 @bp.get("/docs/api")
