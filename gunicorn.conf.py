@@ -24,3 +24,10 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # gunicorn 27's control socket lives at one fixed path per user; several servers on one host would fight
 # over it, and oneclick needs none of its commands.
 control_socket_disable = True
+
+
+def worker_exit(server, worker):
+    """Write the worker's pending clicks before it goes (atexit does too; this covers every exit path)."""
+    from oneclick.clicks import flush_all
+
+    flush_all()

@@ -58,6 +58,8 @@ def _test_config(database_url: str) -> dict:
         "PASSWORD_HASH_METHOD": FAST_HASH,
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
+        # Clicks written at once, so a test can count them right after a visit (test_clicks.py covers batching).
+        "CLICK_FLUSH_SECONDS": 0,
     }
 
 

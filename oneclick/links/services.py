@@ -7,11 +7,10 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import bindparam, case, delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy.orm import load_only
 
-from .. import tokens
+from .. import clicks, tokens
+from ..clock import as_utc
 from ..extensions import db
 from ..models import ConnectionRequest, InviteLink, LinkDailyStat, User
 
@@ -20,10 +19,41 @@ STATES = ("ok", "not_found", "replaced", "paused", "expired", "full")
 
 
 @dataclass(frozen=True, slots=True)
+class OwnerView:
+    """The owner as the public side of a link shows them."""
+
+    id: int
+    public_id: str
+    name: str
+    headline: str
+    handle: str | None
+    vanity_enabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LinkView:
+    """A read-only snapshot of a link and its owner, loaded by one Core query (the click path's only read)."""
+
+    id: int
+    public_id: str
+    version: int
+    owner_id: int
+    label: str
+    channel: str
+    message: str
+    expires_at: datetime | None
+    max_requests: int | None
+    auto_accept: bool
+    active: bool
+    is_primary: bool
+    owner: OwnerView
+
+
+@dataclass(frozen=True, slots=True)
 class Resolution:
     """What a ``/c/<token>`` token leads to: the link (None when not found) and its state."""
 
-    link: InviteLink | None
+    link: LinkView | None
     state: str
 
     @property
@@ -60,32 +90,79 @@ def link_state(link: InviteLink, now: datetime, requests: int | None = None) -> 
 
 
 # Built once: the click path only binds a value (statement construction costs more than the query).
+_links, _users = InviteLink.__table__, User.__table__
+_LINK_COLUMNS = tuple(_links.c[name] for name in LinkView.__slots__ if name != "owner")
+_OWNER_COLUMNS = tuple(_users.c[name] for name in OwnerView.__slots__)
 _LINK_FOR_LANDING = (
-    select(InviteLink)
-    .options(
-        joinedload(InviteLink.owner).load_only(
-            User.id, User.name, User.headline, User.handle, User.public_id, User.vanity_enabled
-        )
-    )
-    .where(InviteLink.public_id == bindparam("public_id"))
+    select(*_LINK_COLUMNS, *_OWNER_COLUMNS)
+    .select_from(_links.join(_users, _users.c.id == _links.c.owner_id))
+    .where(_links.c.public_id == bindparam("public_id"))
 )
-_LINK_FOR_QR = (
-    select(InviteLink.__table__.c.version, InviteLink.__table__.c.channel, User.__table__.c.name)
-    .select_from(InviteLink.__table__.join(User.__table__, User.__table__.c.id == InviteLink.__table__.c.owner_id))
-    .where(InviteLink.__table__.c.public_id == bindparam("public_id"))
-)
+_N_LINK = len(_LINK_COLUMNS)
+_RAW_SQL: dict[str, str] = {}
+
+
+def _raw_sql(dialect: str) -> str:
+    """Return _LINK_FOR_LANDING as the driver's own SQL string (compiled once per dialect)."""
+    sql = _RAW_SQL.get(dialect)
+    if sql is None:
+        compiled = _LINK_FOR_LANDING.compile(dialect=db.engine.dialect)
+        sql = _RAW_SQL[dialect] = str(compiled)
+    return sql
+
+
+def _view(row) -> LinkView:
+    """Build the snapshot from a driver row (SQLite hands back ints for booleans and text for times)."""
+    (id_, public_id, version, owner_id, label, channel, message, expires_at, max_requests, auto_accept, active,
+     is_primary, o_id, o_public_id, o_name, o_headline, o_handle, o_vanity) = row
+    if isinstance(expires_at, str):
+        expires_at = datetime.fromisoformat(expires_at)
+    owner = OwnerView(o_id, o_public_id, o_name, o_headline, o_handle, bool(o_vanity))
+    return LinkView(id_, public_id, version, owner_id, label, channel, message, as_utc(expires_at), max_requests,
+                    bool(auto_accept), bool(active), bool(is_primary), owner)
+
+
+def fetch_link(public_id: str) -> LinkView | None:
+    """Return the snapshot of the link with this public id, or None.
+
+    Inside a transaction (a write path that locked rows first) this reads through the session. Otherwise it
+    is the request's first query, and runs straight on a pooled driver connection: the landing page and QR
+    codes are the hot path, and SQLAlchemy's Connection machinery costs several times the query itself.
+    The statement is the compiled ``_LINK_FOR_LANDING``; ``_view`` does the type handling.
+    """
+    if db.session().in_transaction():
+        row = db.session.execute(_LINK_FOR_LANDING, {"public_id": public_id}).first()
+        return None if row is None else LinkView(*row[:_N_LINK], owner=OwnerView(*row[_N_LINK:]))
+    engine = db.engine
+    raw = engine.raw_connection()
+    try:
+        if engine.dialect.paramstyle == "qmark":  # SQLite: the driver runs in autocommit mode already
+            cursor = raw.cursor()
+            cursor.execute(_raw_sql("sqlite"), (public_id,))
+            row = cursor.fetchone()
+            cursor.close()
+        else:  # psycopg: one round trip in autocommit, no BEGIN and no ROLLBACK around a single SELECT
+            driver = raw.driver_connection
+            driver.autocommit = True
+            try:
+                row = driver.execute(_raw_sql(engine.dialect.name), {"public_id": public_id}).fetchone()
+            finally:
+                driver.autocommit = False
+    finally:
+        raw.close()  # back to the pool
+    return None if row is None else _view(row)
 
 
 def resolve_token(token: str, now: datetime) -> Resolution:
     """Return the link a public token leads to and its state; never raises for bad input.
 
-    The link comes with its owner loaded (name, headline, handle) so the landing page needs one query.
+    The link comes as a read-only snapshot with its owner (name, headline, handle): one query.
     """
     parsed = tokens.unsign_link(token)
     if parsed is None:
         return _NOT_FOUND
     public_id, version = parsed
-    link = db.session.scalar(_LINK_FOR_LANDING, {"public_id": public_id})
+    link = fetch_link(public_id)
     if link is None or version > link.version:
         return _NOT_FOUND
     if version < link.version:
@@ -104,19 +181,16 @@ class QrTarget:
 
 
 def link_version(token: str) -> tuple[QrTarget | None, str]:
-    """Return a cheap ``(target, state)`` for a token: "ok", "not_found" or "replaced" (QR codes use this).
-
-    One Core query of four columns: a hot QR code costs little more than a cache lookup.
-    """
+    """Return a cheap ``(target, state)`` for a token: "ok", "not_found" or "replaced" (QR codes use this)."""
     parsed = tokens.unsign_link(token)
     if parsed is None:
         return None, "not_found"
     public_id, version = parsed
-    row = db.session.connection().execute(_LINK_FOR_QR, {"public_id": public_id}).first()
-    if row is None or version > row.version:
+    link = fetch_link(public_id)
+    if link is None or version > link.version:
         return None, "not_found"
-    target = QrTarget(public_id, row.version, row.channel, row.name)
-    return target, ("replaced" if version < row.version else "ok")
+    target = QrTarget(public_id, link.version, link.channel, link.owner.name)
+    return target, ("replaced" if version < link.version else "ok")
 
 
 def target_url(target: QrTarget) -> str:
@@ -127,31 +201,16 @@ def target_url(target: QrTarget) -> str:
 # --- Click counting --------------------------------------------------------------------------------
 
 
-_UPSERTS: dict[str, object] = {}
-
-
-def _upsert_click(dialect: str):
-    """Return the (cached) INSERT ... ON CONFLICT DO UPDATE that adds one click to a link's day."""
-    stmt = _UPSERTS.get(dialect)
-    if stmt is None:
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        table = LinkDailyStat.__table__  # Core, not the ORM bulk path: this runs on every click
-        base = insert(table).values(link_id=bindparam("link_id"), day=bindparam("day"), clicks=1)
-        stmt = _UPSERTS[dialect] = base.on_conflict_do_update(
-            index_elements=[table.c.link_id, table.c.day],
-            set_={"clicks": table.c.clicks + 1},
-        )
-    return stmt
-
-
 def record_click(link_id: int, now: datetime) -> None:
-    """Count one click on a link for today's UTC day: one upsert statement, then commit."""
-    connection = db.session.connection()  # the session's transaction, without the ORM execution layer
-    dialect = connection.dialect.name
-    if dialect == "postgresql":
-        # A click is statistics: don't make the visitor wait for the WAL flush (a crash may lose the last few).
-        connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
-    connection.execute(_upsert_click(dialect), {"link_id": link_id, "day": now.date()})
+    """Count one click on a link for today's UTC day (see oneclick.clicks: batched, or at once when configured)."""
+    day = now.date()
+    if current_app.config["CLICK_FLUSH_SECONDS"] > 0:
+        clicks.counter(current_app._get_current_object()).add(link_id, day)
+        return
+    # Written at once: end the request's read transaction first, so the upsert starts a write transaction of
+    # its own (on SQLite a read transaction must never be upgraded to a write one under concurrency).
+    db.session.commit()
+    clicks.write_clicks(db.session.connection(), {(link_id, day): 1})
     db.session.commit()
 
 
