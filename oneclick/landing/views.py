@@ -8,12 +8,17 @@ import unicodedata
 from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
 from flask_login import current_user
 
-from .. import qr
+from .. import qr, tokens
 from ..clock import utcnow
 from ..errors import render_error
 from ..extensions import limiter
 from ..links import services
+from ..lru import LRU
+from ..requests.views import fill_guest_slots, guest_area_with_slots, is_fresh_guest
 from .bots import is_probably_bot
+
+#: Rendered landing pages kept per worker (a few KB each).
+LANDING_CACHE_SIZE = 512
 
 bp = Blueprint("landing", __name__)
 
@@ -55,17 +60,34 @@ def state_page(state: str):
 
 @bp.get("/c/<token>")
 def page(token: str):
-    """Show the landing page of an open link and count the click (once, in one upsert)."""
+    """Show the landing page of an open link and count the click."""
     now = utcnow()
     resolution = services.resolve_token(token, now)
     if resolution.state != "ok":
         return state_page(resolution.state)
     link = resolution.link
     is_owner = current_user.is_authenticated and current_user.id == link.owner_id
-    body = render_template("landing/page.html", link=link, owner=link.owner, token=token, is_owner=is_owner)
     if request.method == "GET" and not is_owner and not is_probably_bot(request.user_agent.string, request.headers):
         services.record_click(link.id, now)
-    return body, 200, PRIVATE_HEADERS
+    return _landing_body(link, token, is_owner, now), 200, PRIVATE_HEADERS
+
+
+def _landing_body(link, token: str, is_owner: bool, now) -> str:
+    """Render the landing page; for a fresh guest, from a per-process cache of the page with two slots.
+
+    The cache key is the link's whole snapshot (owner included) plus the token, so an edit, pause or rotation
+    makes a new key: a cached page is never stale, it just stops being asked for.
+    """
+    if is_owner or not is_fresh_guest(link):
+        return render_template("landing/page.html", link=link, owner=link.owner, token=token, is_owner=is_owner)
+    cache = current_app.extensions.setdefault("oneclick.landing_cache", LRU(LANDING_CACHE_SIZE))
+    key = (link, token)
+    body = cache.get(key)
+    if body is None:
+        body = render_template("landing/page.html", link=link, owner=link.owner, token=token, is_owner=False,
+                               area=guest_area_with_slots(token))
+        cache.put(key, body)
+    return fill_guest_slots(body, now)
 
 
 @bp.get("/c/<token>/present")
@@ -108,20 +130,33 @@ def qr_image(token: str, fmt: str):
         options = qr.parse_options(request.args)
     except qr.QrOptionError as exc:
         return render_error(400, "That QR code size or setting isn't available", str(exc))
+    # A QR code encodes exactly its own link's URL; the token is canonical, so the URL is known before any query.
+    data = f"{current_app.config['PUBLIC_URL']}/c/{token}"
+    cache = _qr_cache()
+    known = cache.peek((data, fmt, options)) if request.if_none_match else None
+    if known is not None and known.etag in request.if_none_match and tokens.unsign_link(token) is not None:
+        # Revalidating a copy we rendered: 304 without a query (an unconditional GET still checks the link).
+        return _qr_response(b"", known, options, token, fmt, status=304)
     target, state = services.link_version(token)
     if state != "ok":
         return state_page(state)
-    rendered, cached = qr.render(services.target_url(target), fmt, options, _qr_cache())
-    response = make_response(rendered.body)
-    response.mimetype = rendered.mimetype
+    rendered, cached = qr.render(data, fmt, options, cache)
+    response = _qr_response(rendered.body, rendered, options, token, fmt, target=target)
     response.qr_rendered = not cached
+    return response.make_conditional(request)
+
+
+def _qr_response(body: bytes, rendered: qr.Rendered, options, token: str, fmt: str, status: int = 200,
+                 target=None):
+    response = make_response(body, status)
+    response.mimetype = rendered.mimetype
     response.set_etag(rendered.etag)
     response.headers["Cache-Control"] = f"public, max-age={int(current_app.config['QR_MAX_AGE'])}"
     response.headers["X-Robots-Tag"] = "noindex"
-    if request.args.get("download") == "1":
+    if target is not None and request.args.get("download") == "1":
         name = f"oneclick-{_slug(target.owner_name)}-{target.channel}-qr-{options.size}.{fmt}"
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response.make_conditional(request)
+    return response
 
 
 @bp.get("/@<handle>")

@@ -21,6 +21,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 from wtforms.fields.choices import SelectChoice
 
 from .. import tokens
@@ -31,6 +32,7 @@ from ..links.services import resolve_token
 from ..security import safe_next
 from . import services
 from .forms import (
+    NOTE_MAX,
     BlockForm,
     BulkForm,
     ConnectionsFilterForm,
@@ -65,11 +67,17 @@ def _viewer():
 
 @dataclass(frozen=True, slots=True)
 class RequestArea:
-    """What ``landing/_request_area.html`` renders: the visitor's state and, if any, their form."""
+    """What ``landing/_request_area.html`` renders: the visitor's state and the form's hidden values.
+
+    ``form`` is the submitted form when the page is shown again after a POST (its values and errors), else
+    None: a fresh landing page builds no WTForms object, it is the hot click path.
+    """
 
     state: services.VisitorState
     form: object | None
     action: str
+    csrf_token: str = ""
+    started: str = ""
 
 
 def request_area(link, token: str, form=None) -> RequestArea:
@@ -80,11 +88,42 @@ def request_area(link, token: str, form=None) -> RequestArea:
     if viewer is None:
         guest_request_id = (session.get(GUEST_KEY) or {}).get(link.owner.public_id)
     state = services.visitor_state(link, viewer, now, guest_request_id=guest_request_id)
-    if form is None and state.kind == "member":
-        form = MemberRequestForm(formdata=None)
-    elif form is None and state.kind == "guest":
-        form = GuestRequestForm(formdata=None, started=tokens.sign_form_started(now))
-    return RequestArea(state=state, form=form, action=url_for("requests.send", token=token))
+    if state.kind not in ("member", "guest"):
+        return RequestArea(state=state, form=None, action="")
+    started = ""
+    if state.kind == "guest":
+        kept = form.started.data if form is not None else None
+        started = kept if tokens.form_started_age(kept, now) is not None else tokens.sign_form_started(now)
+    return RequestArea(state=state, form=form, action=url_for("requests.send", token=token),
+                       csrf_token=generate_csrf(), started=started)
+
+
+#: Stand-ins for the two per-visitor values of a fresh guest form, filled into a cached page body.
+CSRF_SLOT = "__oneclick_csrf_slot__"
+STARTED_SLOT = "__oneclick_started_slot__"
+
+
+def is_fresh_guest(link) -> bool:
+    """Return True when this visitor sees the same request area as every other fresh guest of this link.
+
+    A fresh guest is anonymous, has sent this owner no request from this browser and has no flash messages
+    waiting: their page differs from another fresh guest's only in the CSRF token and the form's start stamp,
+    so the landing page may render it once with slots (``guest_area_with_slots``) and fill them per visitor.
+    """
+    if current_user.is_authenticated or session.get("_flashes"):
+        return False
+    return link.owner.public_id not in (session.get(GUEST_KEY) or {})
+
+
+def guest_area_with_slots(token: str) -> RequestArea:
+    """Return a fresh guest's request area with slots in place of its per-visitor values."""
+    return RequestArea(state=services.VisitorState("guest"), form=None, action=url_for("requests.send", token=token),
+                       csrf_token=CSRF_SLOT, started=STARTED_SLOT)
+
+
+def fill_guest_slots(body: str, now) -> str:
+    """Put this visitor's CSRF token and start stamp into a page rendered with ``fresh_guest_area``."""
+    return body.replace(CSRF_SLOT, generate_csrf(), 1).replace(STARTED_SLOT, tokens.sign_form_started(now), 1)
 
 
 def nav_badge() -> int:
@@ -96,7 +135,7 @@ def nav_badge() -> int:
 
 @bp.app_context_processor
 def _template_helpers():
-    return {"request_area": request_area, "nav_badge": nav_badge, "BADGE_CAP": services.BADGE_CAP}
+    return {"request_area": request_area, "nav_badge": nav_badge, "BADGE_CAP": services.BADGE_CAP, "NOTE_MAX": NOTE_MAX}
 
 
 # --- The visitor's request ---------------------------------------------------------------------------------
