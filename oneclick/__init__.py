@@ -33,7 +33,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     logs.init_app(app)
     cli.init_app(app)
+    _wrap_wsgi(app)
     return app
+
+
+def _wrap_wsgi(app: Flask) -> None:
+    """Put the QR fast path in front of Flask, and ProxyFix (when configured) in front of everything."""
+    if app.config["QR_FAST_PATH"]:
+        from .landing.fastpath import QrFastPath
+
+        app.wsgi_app = QrFastPath(app, app.wsgi_app)
+    fixes = {k: int(app.config[f"PROXY_FIX_{k.upper()}"]) for k in ("x_for", "x_proto", "x_host")}
+    if any(fixes.values()):
+        app.wsgi_app = ProxyFix(app.wsgi_app, **fixes)
 
 
 def _load_config(app: Flask, test_config: dict | None) -> None:
@@ -66,9 +78,6 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    fixes = {k: int(app.config[f"PROXY_FIX_{k.upper()}"]) for k in ("x_for", "x_proto", "x_host")}
-    if any(fixes.values()):
-        app.wsgi_app = ProxyFix(app.wsgi_app, **fixes)
 
 
 def _register_blueprints(app: Flask) -> None:

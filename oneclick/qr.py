@@ -148,6 +148,16 @@ class QrCache:
             self.hits += 1
             return item
 
+    def peek(self, key: tuple) -> Rendered | None:
+        """Return the cached rendering for ``key`` without counting a hit or a miss."""
+        with self._lock:
+            return self._items.get(key)
+
+    def count_hit(self) -> None:
+        """Count a hit served from a ``peek`` (the WSGI fast path)."""
+        with self._lock:
+            self.hits += 1
+
     def put(self, key: tuple, item: Rendered) -> None:
         """Store a rendering, evicting the least recently used ones beyond the byte budget."""
         size = len(item.body)

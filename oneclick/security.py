@@ -16,6 +16,17 @@ CSP = (
 )
 
 
+#: Sent with every response (HSTS only over HTTPS); the QR fast path (landing/fastpath.py) sends them too.
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+
 @login_manager.user_loader
 def load_user(login_id: str) -> User | None:
     """Return the user for a session or remember-cookie id, if its session token is still current."""
@@ -54,13 +65,10 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _harden(response):
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        for name, value in SECURITY_HEADERS:
+            headers.setdefault(name, value)
         if request.is_secure:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+            headers.setdefault(*HSTS)
         if session.get("_user_id") or request.cookies.get(app.config["REMEMBER_COOKIE_NAME"]):
             headers.setdefault("Cache-Control", "private, no-store")
         return response

@@ -1,0 +1,154 @@
+"""The click path's shortcuts: batched click counting, the cached guest page and the QR fast path."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from oneclick import clicks, create_app
+from oneclick.clock import utcnow
+from oneclick.extensions import db
+from oneclick.links import services
+from oneclick.models import ConnectionRequest, LinkDailyStat, User
+
+from .conftest import _test_config, body, csrf_from
+from .requests_helpers import old_stamp
+from .test_landing import UA, new_link
+
+
+def total_clicks(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.coalesce(func.sum(LinkDailyStat.clicks), 0)))
+
+
+class TestBatchedClicks:
+    @pytest.mark.config(CLICK_FLUSH_SECONDS=0.2)
+    def test_clicks_reach_the_database_within_the_interval(self, app, client, user):
+        _, token = new_link(app, user["id"])
+        for _ in range(5):
+            assert client.get(f"/c/{token}", headers=UA).status_code == 200
+        deadline = time.monotonic() + 10
+        while total_clicks(app) < 5:
+            assert time.monotonic() < deadline, "the background flush never wrote the clicks"
+            time.sleep(0.05)
+        assert total_clicks(app) == 5
+        assert clicks.counter(app).pending() == 0
+
+    @pytest.mark.config(CLICK_FLUSH_SECONDS=3600)
+    def test_pending_clicks_are_written_at_exit(self, app, client, user):
+        _, token = new_link(app, user["id"])
+        for _ in range(3):
+            client.get(f"/c/{token}", headers=UA)
+        assert total_clicks(app) == 0 and clicks.counter(app).pending() == 3
+        assert clicks.flush_all() >= 3  # what atexit and gunicorn's worker_exit hook call
+        assert total_clicks(app) == 3
+
+    @pytest.mark.config(CLICK_FLUSH_SECONDS=3600)
+    def test_a_failed_write_keeps_the_clicks_for_the_next_try(self, app, client, user, tmp_path, monkeypatch):
+        link_id, _ = new_link(app, user["id"])
+        monkeypatch.setenv("ONECLICK_INSTANCE_PATH", str(tmp_path))
+        broken = create_app({**_test_config(f"sqlite:///{tmp_path}/no/such/dir/db.sqlite3"),
+                             "CLICK_FLUSH_SECONDS": 3600})
+        counter = clicks.counter(broken)
+        counter.add(link_id, utcnow().date())
+        assert counter.flush() == 0
+        assert counter.pending() == 1
+        with broken.app_context():
+            db.engine.dispose()
+
+
+class TestCachedGuestPage:
+    def test_every_fresh_guest_gets_their_own_working_form(self, app, user):
+        link_id, token = new_link(app, user["id"], message="Say hello!")
+        pages, tokens = [], []
+        for n in range(2):
+            guest = app.test_client()
+            html = body(guest.get(f"/c/{token}", headers=UA))
+            pages.append(html)
+            tokens.append(csrf_from(html))
+            started = re.search(r'name="started" value="([^"]+)"', html).group(1)
+            assert "__oneclick_" not in html  # every slot was filled
+            # A real person takes a few seconds: send the form with a start stamp from a minute ago.
+            response = guest.post(f"/c/{token}/request", data={
+                "csrf_token": tokens[-1], "started": old_stamp(app) if started else "", "website": "",
+                "name": f"Guest {n}", "email": f"guest{n}@example.org", "note": ""})
+            assert response.status_code == 302, body(response)
+        assert tokens[0] != tokens[1]
+        assert len(app.extensions["oneclick.landing_cache"]) == 1  # rendered once, filled twice
+        with app.app_context():
+            assert db.session.scalar(select(func.count()).select_from(ConnectionRequest)) == 2
+
+    def test_an_edit_shows_at_once(self, app, client, user):
+        link_id, token = new_link(app, user["id"], message="Before")
+        assert "Before" in body(app.test_client().get(f"/c/{token}"))
+        with app.app_context():
+            owner = db.session.get(User, user["id"])
+            link = services.get_owned_link(owner, link_id)
+            link.message = "After"
+            owner.name = "Ada Byron"
+            db.session.commit()
+        html = body(app.test_client().get(f"/c/{token}"))
+        assert "After" in html and "Ada Byron" in html and "Before" not in html
+
+    def test_a_guest_who_sent_a_request_sees_it_not_the_cached_form(self, app, user):
+        _, token = new_link(app, user["id"])
+        guest = app.test_client()
+        html = body(guest.get(f"/c/{token}"))
+        guest.post(f"/c/{token}/request", data={"csrf_token": csrf_from(html), "started": old_stamp(app),
+                                                "website": "", "name": "Grace", "email": "grace@example.org"})
+        assert "Request sent" in body(guest.get(f"/c/{token}"))
+        assert "Ask to connect" in body(app.test_client().get(f"/c/{token}"))
+
+
+SAME_HEADERS = ("ETag", "Cache-Control", "Content-Type", "Content-Security-Policy", "X-Content-Type-Options",
+                "X-Robots-Tag", "Referrer-Policy")
+
+
+class TestQrFastPath:
+    @pytest.mark.parametrize("path", ["qr.png", "qr.svg", "qr.png?size=512&ecc=H&border=2"])
+    def test_fast_answers_match_flask_answers(self, app, client, user, monkeypatch, path):
+        _, token = new_link(app, user["id"])
+        flask_answer = client.get(f"/c/{token}/{path}")  # renders, through Flask
+        assert flask_answer.status_code == 200
+        hits = app.extensions["oneclick.qr_cache"].hits
+        fast = client.get(f"/c/{token}/{path}")
+        assert app.extensions["oneclick.qr_cache"].hits == hits + 1
+        assert fast.status_code == 200 and fast.data == flask_answer.data
+        for name in SAME_HEADERS:
+            assert fast.headers.get(name) == flask_answer.headers.get(name), name
+        assert int(fast.headers["Content-Length"]) == len(fast.data)
+
+    def test_conditional_get_is_304_and_head_has_no_body(self, app, client, user):
+        _, token = new_link(app, user["id"])
+        etag = client.get(f"/c/{token}/qr.png").headers["ETag"]
+        again = client.get(f"/c/{token}/qr.png", headers={"If-None-Match": etag})
+        assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == etag
+        head = client.head(f"/c/{token}/qr.png")
+        assert head.status_code == 200 and head.data == b""
+
+    def test_rotated_link_is_410_unless_the_client_revalidates_its_copy(self, app, client, user):
+        link_id, token = new_link(app, user["id"])
+        etag = client.get(f"/c/{token}/qr.svg").headers["ETag"]
+        with app.app_context():
+            services.rotate_link(db.session.get(User, user["id"]), link_id)
+        # An unconditional GET checks the link and gets the friendly page.
+        assert client.get(f"/c/{token}/qr.svg").status_code == 410
+        # Revalidating the copy it has is answered without a query: the image is still that URL's image.
+        assert client.get(f"/c/{token}/qr.svg", headers={"If-None-Match": etag}).status_code == 304
+
+    def test_downloads_and_bad_options_go_to_flask(self, app, client, user):
+        _, token = new_link(app, user["id"])
+        client.get(f"/c/{token}/qr.png")
+        download = client.get(f"/c/{token}/qr.png?download=1")
+        assert download.headers["Content-Disposition"].startswith("attachment; filename=")
+        assert client.get(f"/c/{token}/qr.png?size=99999").status_code == 400
+
+    @pytest.mark.config(QR_FAST_PATH=False)
+    def test_the_fast_path_can_be_switched_off(self, app, client, user):
+        _, token = new_link(app, user["id"])
+        client.get(f"/c/{token}/qr.png")
+        assert type(app.wsgi_app).__name__ != "QrFastPath"
+        assert client.get(f"/c/{token}/qr.png").status_code == 200
