@@ -99,9 +99,9 @@ class Defaults:
     LINKS_MAX_PER_OWNER = 100  # links one owner may have at once
     # Clicks are tallied per worker and written this often by a background thread (0: write each at once).
     CLICK_FLUSH_SECONDS = 1.0
-    QR_CACHE_MAX_BYTES = 16 * 1024 * 1024
+    QR_CACHE_MAX_BYTES = 16 * 1024 * 1024  # in-process LRU of rendered QR codes, per worker
     # Answer QR codes a worker has rendered before from a WSGI middleware, without entering Flask.
-    QR_FAST_PATH = True  # in-process LRU of rendered QR codes, per worker
+    QR_FAST_PATH = True
     QR_MAX_AGE = 7 * 24 * 3600  # Cache-Control max-age of QR images (a rotated link gets a new URL anyway)
     QR_RENDER_LIMIT_PER_IP = "120 per minute"  # QR renders (cache misses only) from one address
 
