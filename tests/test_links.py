@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
-import threading
 from datetime import timedelta
 
 import pytest
@@ -17,6 +15,7 @@ from oneclick.models import ConnectionRequest, InviteLink, LinkDailyStat, User
 
 from .conftest import csrf_from
 from .factories import make_invite_link, make_request, make_user
+from .helpers import at_once
 
 BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"}
 
@@ -156,26 +155,14 @@ def test_link_limit(app, client, auth, signed_in):
 
 @pytest.mark.config(LINKS_MAX_PER_OWNER=3)
 def test_concurrent_creates_respect_the_limit(app, user):
-    n, errors, made = 8, [], []
-    barrier = threading.Barrier(n)
-
     def create(i):
+        owner = db.session.get(User, user["id"])
         try:
-            with app.app_context():
-                owner = db.session.get(User, user["id"])
-                db.session.rollback()  # on SQLite, don't hold the write lock while waiting
-                barrier.wait(5)
-                with contextlib.suppress(services.LinkLimitReached):
-                    made.append(services.create_link(owner, services.LinkFields(label=f"l{i}")).id)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
+            return services.create_link(owner, services.LinkFields(label=f"l{i}")).id
+        except services.LinkLimitReached:
+            return None
 
-    threads = [threading.Thread(target=create, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert not errors
+    made = [link_id for link_id in at_once(app, 8, create) if link_id is not None]
     assert len(made) == 3 and link_count(app) == 3
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(InviteLink).where(InviteLink.is_primary)) == 1
@@ -231,25 +218,7 @@ def test_make_primary(app, client, auth, signed_in):
 
 def test_concurrent_primary_switches_leave_exactly_one(app, user):
     ids = [new_link(app, user["id"], is_primary=(i == 0))[0] for i in range(6)]
-    errors = []
-    barrier = threading.Barrier(len(ids))
-
-    def switch(link_id):
-        try:
-            with app.app_context():
-                owner = db.session.get(User, user["id"])
-                db.session.rollback()  # on SQLite, don't hold the write lock while waiting
-                barrier.wait(5)
-                assert services.set_primary(owner, link_id)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=switch, args=(i,)) for i in ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert not errors
+    assert all(at_once(app, len(ids), lambda i: services.set_primary(db.session.get(User, user["id"]), ids[i])))
     with app.app_context():
         primaries = db.session.scalars(select(InviteLink.id).where(InviteLink.is_primary)).all()
     assert len(primaries) == 1 and primaries[0] in ids

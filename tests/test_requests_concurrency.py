@@ -18,37 +18,15 @@ from oneclick.requests import services
 
 from .conftest import csrf_from
 from .factories import make_invite_link, make_request, make_user
+from .helpers import at_once
 from .requests_helpers import GUEST, old_stamp
 
 THREADS = 8
 
 
 def _race(app, work, n=THREADS):
-    """Run ``work(i)`` in ``n`` threads at once, each in its own app context; return results, re-raise errors."""
-    barrier = threading.Barrier(n)
-    results, errors = [None] * n, []
-
-    def run(i):
-        with app.app_context():
-            try:
-                # Open this thread's pooled connection first, so the race starts at the barrier, not at connect.
-                db.session.execute(select(1))
-                db.session.commit()
-                barrier.wait(timeout=10)
-                results[i] = work(i)
-            except Exception as exc:  # noqa: BLE001 - collected and re-raised below
-                errors.append(exc)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    if errors:
-        raise errors[0]
-    return results
+    """Run ``work(i)`` in ``n`` threads at once (see tests/helpers.at_once)."""
+    return at_once(app, n, work)
 
 
 def _owner(app, links=1):

@@ -6,7 +6,6 @@ tests/concurrency/test_invitation_races.py does the same through two gunicorn se
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -18,32 +17,8 @@ from oneclick.invitations import services
 from oneclick.models import AuditLog, Grant, Invitation, User
 
 from ..factories import make_invitation, make_user, set_quota
+from ..helpers import at_once
 from .conftest import quota_of
-
-
-def at_once(app, n: int, fn):
-    """Run ``fn(i)`` in ``n`` threads released together; return the results in order."""
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-    errors: list = []
-
-    def worker(i: int) -> None:
-        with app.test_request_context():
-            try:
-                barrier.wait(timeout=30)
-                results[i] = fn(i)
-            except Exception as exc:  # noqa: BLE001 - reported below
-                errors.append(exc)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    assert not errors, errors
-    return results
 
 
 def send_to_guest(sender_id: int, **extra):
@@ -64,7 +39,7 @@ def invitation_count(app, sender_id: int) -> int:
 def test_forty_sends_at_allotment_minus_three_exactly_three_succeed(app, people):
     with app.app_context():
         set_quota(people.user(people.ada), invitations_sent=2997)
-    reasons = at_once(app, 40, send_to_guest(people.ada.id))
+    reasons = at_once(app, 40, send_to_guest(people.ada.id), request_context=True)
     assert reasons.count("ok") == 3
     assert reasons.count("allotment_exhausted") == 37
     assert quota_of(app, people.ada).invitations_sent == 3000
@@ -74,7 +49,7 @@ def test_forty_sends_at_allotment_minus_three_exactly_three_succeed(app, people)
 def test_first_sends_ever_race_to_create_the_counter_row(app, people):
     app.config["INVITE_ALLOTMENT"] = 3
     assert quota_of(app, people.ada) is None
-    reasons = at_once(app, 12, send_to_guest(people.ada.id))
+    reasons = at_once(app, 12, send_to_guest(people.ada.id), request_context=True)
     assert reasons.count("ok") == 3
     assert quota_of(app, people.ada).invitations_sent == 3
     assert invitation_count(app, people.ada.id) == 3
@@ -88,7 +63,7 @@ def test_twenty_sends_at_97_in_24h_only_three_go_without_captcha(app, people):
             make_invitation(ada, recipient_email=f"earlier{n}@example.org", created_at=utcnow() - timedelta(hours=2))
         for n in range(100):  # older than 24 h: don't count for the captcha
             make_invitation(ada, recipient_email=f"old{n}@example.org", created_at=utcnow() - timedelta(hours=25))
-    reasons = at_once(app, 20, send_to_guest(people.ada.id))
+    reasons = at_once(app, 20, send_to_guest(people.ada.id), request_context=True)
     assert reasons.count("ok") == 3
     assert reasons.count("captcha_required") == 17
     with app.app_context():
@@ -109,7 +84,7 @@ def test_concurrent_declines_are_all_counted_and_restrict_once(app, people):
         user_id, public_id = pairs[i]
         return services.respond(db.session.get(User, user_id), public_id, "idk" if i % 2 else "spam", utcnow()).reason
 
-    assert at_once(app, len(pairs), decline) == ["ok"] * len(pairs)
+    assert at_once(app, len(pairs), decline, request_context=True) == ["ok"] * len(pairs)
     q = quota_of(app, people.ada)
     assert (q.declines_total, q.declines_since_lift, q.restricted, q.restrictions) == (12, 12, True, 1)
     with app.app_context():
@@ -123,7 +98,7 @@ def test_double_decline_of_one_invitation_counts_once(app, people):
     def decline(i: int):
         return services.respond(db.session.get(User, people.bob.id), public_id, "spam", utcnow()).reason
 
-    reasons = at_once(app, 8, decline)
+    reasons = at_once(app, 8, decline, request_context=True)
     assert reasons.count("ok") == 1
     assert quota_of(app, people.ada).declines_total == 1
 
@@ -137,7 +112,7 @@ def test_two_support_agents_grant_at_once_only_one_grant(app, people):
         actor = db.session.get(User, people.root.id)
         return support.grant(actor, member, 500 + i, utcnow()).reason
 
-    reasons = at_once(app, 6, grant)
+    reasons = at_once(app, 6, grant, request_context=True)
     assert reasons.count("ok") == 1 and reasons.count("grant_too_soon") == 5
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Grant)) == 1
@@ -151,5 +126,5 @@ def test_concurrent_self_lift_lifts_once(app, people):
     def lift(i: int):
         return services.self_lift(db.session.get(User, people.ada.id), utcnow()).reason
 
-    reasons = at_once(app, 6, lift)
+    reasons = at_once(app, 6, lift, request_context=True)
     assert reasons.count("ok") == 1 and reasons.count("not_restricted") == 5
