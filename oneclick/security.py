@@ -5,6 +5,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Flask, request, session
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
 from .extensions import db, login_manager
@@ -39,6 +41,24 @@ def load_user(login_id: str) -> User | None:
     return user
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signing serializer built once per key list, not per request.
+
+    Building one costs more than using it (itsdangerous probes the JSON serializer on every construction), and
+    every request that reads or writes the session needs it.
+    """
+
+    def __init__(self):
+        self._serializers: dict[tuple, URLSafeTimedSerializer | None] = {}
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        key = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        serializer = self._serializers.get(key)
+        if serializer is None:
+            serializer = self._serializers[key] = super().get_signing_serializer(app)
+        return serializer
+
+
 def is_safe_next(target: str | None) -> bool:
     """Return True when ``target`` is a path on this site (never another host or scheme)."""
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
@@ -55,7 +75,8 @@ def safe_next(target: str | None, default: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Configure flask-login and add security headers to every response."""
+    """Configure sessions and flask-login, and add security headers to every response."""
+    app.session_interface = SessionInterface()
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
