@@ -99,6 +99,8 @@ class Defaults:
     LINKS_MAX_PER_OWNER = 100  # links one owner may have at once
     # Clicks are tallied per worker and written this often by a background thread (0: write each at once).
     CLICK_FLUSH_SECONDS = 1.0
+    # A worker reuses a link's snapshot this long on the landing page and QR codes (0: query every time).
+    LINK_CACHE_SECONDS = 1.0
     QR_CACHE_MAX_BYTES = 16 * 1024 * 1024  # in-process LRU of rendered QR codes, per worker
     # Answer QR codes a worker has rendered before from a WSGI middleware, without entering Flask.
     QR_FAST_PATH = True

@@ -60,6 +60,8 @@ def _test_config(database_url: str) -> dict:
         "SERVER_NAME": None,
         # Clicks written at once, so a test can count them right after a visit (test_clicks.py covers batching).
         "CLICK_FLUSH_SECONDS": 0,
+        # Every visit sees the link as it is now (test_hot_path.py covers the one-second snapshot cache).
+        "LINK_CACHE_SECONDS": 0,
     }
 
 

@@ -153,3 +153,23 @@ class TestQrFastPath:
         client.get(f"/c/{token}/qr.png")
         assert type(app.wsgi_app).__name__ != "QrFastPath"
         assert client.get(f"/c/{token}/qr.png").status_code == 200
+
+
+class TestLinkSnapshotCache:
+    @pytest.mark.config(LINK_CACHE_SECONDS=0.3)
+    def test_a_pause_shows_within_the_cache_time_and_writes_see_it_at_once(self, app, client, user):
+        link_id, token = new_link(app, user["id"])
+        html = body(client.get(f"/c/{token}", headers=UA))
+        with app.app_context():
+            services.set_active(db.session.get(User, user["id"]), link_id, False)
+        # The landing page may show the snapshot for up to LINK_CACHE_SECONDS ...
+        assert client.get(f"/c/{token}", headers=UA).status_code == 200
+        # ... but a request through it is decided on fresh data and refused.
+        response = client.post(f"/c/{token}/request", data={
+            "csrf_token": csrf_from(html), "started": old_stamp(app), "website": "", "name": "Grace",
+            "email": "grace@example.org"})
+        assert response.status_code == 302
+        with app.app_context():
+            assert db.session.scalar(select(func.count()).select_from(ConnectionRequest)) == 0
+        time.sleep(0.35)
+        assert client.get(f"/c/{token}", headers=UA).status_code == 410

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import load_only
 from .. import clicks, tokens
 from ..clock import as_utc
 from ..extensions import db
+from ..lru import LRU
 from ..models import ConnectionRequest, InviteLink, LinkDailyStat, User
 
 #: Every state a token can resolve to; only "ok" accepts visitors.
@@ -99,6 +101,8 @@ _LINK_FOR_LANDING = (
     .where(_links.c.public_id == bindparam("public_id"))
 )
 _N_LINK = len(_LINK_COLUMNS)
+#: Link snapshots kept per worker for LINK_CACHE_SECONDS.
+LINK_CACHE_SIZE = 4096
 _RAW_SQL: dict[str, str] = {}
 
 
@@ -125,14 +129,32 @@ def _view(row) -> LinkView:
 def fetch_link(public_id: str) -> LinkView | None:
     """Return the snapshot of the link with this public id, or None.
 
-    Inside a transaction (a write path that locked rows first) this reads through the session. Otherwise it
-    is the request's first query, and runs straight on a pooled driver connection: the landing page and QR
-    codes are the hot path, and SQLAlchemy's Connection machinery costs several times the query itself.
-    The statement is the compiled ``_LINK_FOR_LANDING``; ``_view`` does the type handling.
+    Inside a transaction (a write path that locked rows first) this reads through the session, always fresh.
+    Otherwise it is the request's first query, on the hot path of the landing page and QR codes: it runs
+    straight on a pooled driver connection (SQLAlchemy's Connection machinery costs several times the query),
+    and its answer is kept for ``LINK_CACHE_SECONDS`` per worker, so a popular link costs one query a second.
+    A pause, rotation or edit shows on the landing page within that time; every write path decides on fresh data.
     """
     if db.session().in_transaction():
         row = db.session.execute(_LINK_FOR_LANDING, {"public_id": public_id}).first()
         return None if row is None else LinkView(*row[:_N_LINK], owner=OwnerView(*row[_N_LINK:]))
+    ttl = current_app.config["LINK_CACHE_SECONDS"]
+    if ttl <= 0:
+        return _fetch_link_row(public_id)
+    cache = current_app.extensions.get("oneclick.link_cache")
+    if cache is None:
+        cache = current_app.extensions.setdefault("oneclick.link_cache", LRU(LINK_CACHE_SIZE))
+    now = time.monotonic()
+    hit = cache.get(public_id)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    link = _fetch_link_row(public_id)
+    cache.put(public_id, (now + ttl, link))
+    return link
+
+
+def _fetch_link_row(public_id: str) -> LinkView | None:
+    """Read one link snapshot on a pooled driver connection (no SQLAlchemy Connection around it)."""
     engine = db.engine
     raw = engine.raw_connection()
     try:
