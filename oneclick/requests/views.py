@@ -122,7 +122,7 @@ def guest_area_with_slots(token: str) -> RequestArea:
 
 
 def fill_guest_slots(body: str, now) -> str:
-    """Put this visitor's CSRF token and start stamp into a page rendered with ``fresh_guest_area``."""
+    """Put this visitor's CSRF token and start stamp into a page rendered with ``guest_area_with_slots``."""
     return body.replace(CSRF_SLOT, generate_csrf(), 1).replace(STARTED_SLOT, tokens.sign_form_started(now), 1)
 
 
