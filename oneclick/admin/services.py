@@ -166,26 +166,29 @@ def lift(actor: User | None, member: User, now: datetime) -> Decision:
     return decision
 
 
-def label(actor: User | None, member: User, now: datetime) -> Decision:
-    """Label the member a spammer (no more grants)."""
+def set_spammer(actor: User | None, member: User, labelled: bool, now: datetime) -> Decision:
+    """Label the member a spammer (no more grants), or remove the label."""
     row = inv.locked_quota_row(member.id)
-    decision = rules.can_label(inv.snapshot(row, 0))
+    snapshot = inv.snapshot(row, 0)
+    decision = rules.can_label(snapshot) if labelled else rules.can_unlabel(snapshot)
     if decision.allowed:
-        row.spammer = True
-        _audit(actor, "label_spammer", member, "labelled a spammer by support", now)
+        row.spammer = labelled
+        if labelled:
+            _audit(actor, "label_spammer", member, "labelled a spammer by support", now)
+        else:
+            _audit(actor, "unlabel_spammer", member, "spammer label removed by support", now)
     db.session.commit()
     return decision
+
+
+def label(actor: User | None, member: User, now: datetime) -> Decision:
+    """Label the member a spammer (no more grants)."""
+    return set_spammer(actor, member, True, now)
 
 
 def unlabel(actor: User | None, member: User, now: datetime) -> Decision:
     """Remove the spammer label."""
-    row = inv.locked_quota_row(member.id)
-    decision = rules.can_unlabel(inv.snapshot(row, 0))
-    if decision.allowed:
-        row.spammer = False
-        _audit(actor, "unlabel_spammer", member, "spammer label removed by support", now)
-    db.session.commit()
-    return decision
+    return set_spammer(actor, member, False, now)
 
 
 def refuse_ticket(actor: User | None, ticket_public_id: str, now: datetime) -> Decision | None:
