@@ -98,11 +98,16 @@ def invite(public_id: str):
             flash(f"Invitation sent to {member.name}.", "success")
             return redirect(url_for("invitations.sent"))
         _apply_refusal(form, result.decision)
+    return _invite_page("invitations/invite.html", me, member, form)
+
+
+def _invite_page(template: str, me, member, form):
+    """Render an invite form with what the rules ask of this invitation (captcha, email) right now."""
     screen = services.invite_screen(me, member, utcnow(), request.args.get("captcha", "image"))
     if screen.captcha is not None:
         form.captcha_id.data = screen.captcha.id
         form.captcha_answer.data = ""
-    return render_template("invitations/invite.html", form=form, member=member, screen=screen,
+    return render_template(template, form=form, member=member, screen=screen,
                            reason_text=services.explain(screen.decision))
 
 
@@ -124,12 +129,7 @@ def invite_by_email():
             flash(f"Invitation sent to {result.invitation.recipient_email}.", "success")
             return redirect(url_for("invitations.sent"))
         _apply_refusal(form, result.decision)
-    screen = services.invite_screen(me, None, utcnow(), request.args.get("captcha", "image"))
-    if screen.captcha is not None:
-        form.captcha_id.data = screen.captcha.id
-        form.captcha_answer.data = ""
-    return render_template("invitations/invite_email.html", form=form, screen=screen,
-                           reason_text=services.explain(screen.decision))
+    return _invite_page("invitations/invite_email.html", me, None, form)
 
 
 @bp.get("/captcha/<captcha_id>.<ext>")
