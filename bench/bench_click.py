@@ -21,38 +21,18 @@ import statistics
 import subprocess
 import sys
 import urllib.request
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sqlalchemy as sa  # noqa: E402
 
-from bench.common import bench_server, bench_settings, env_int, now_stamp, report, rss_mb, tempdir  # noqa: E402
+from bench.common import bench_server, bench_settings, database, env_int, now_stamp, report, rss_mb, tempdir  # noqa: E402
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 BOT = "curl/8.5.0"
 REQUESTS_RE = re.compile(r"(\d+) requests in")
 RPS_RE = re.compile(r"Requests/sec:\s+([\d.]+)")
-
-
-def database(tmp: Path) -> tuple[str, callable]:
-    """Return a fresh database URL (SQLite file, or a PostgreSQL schema) and its clean-up."""
-    url = os.environ.get("BENCH_DATABASE_URL")
-    if not url:
-        return f"sqlite:///{tmp / 'bench.sqlite3'}", lambda: None
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(url)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-
-    def drop():
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
-
-    sep = "&" if "?" in url else "?"
-    return f"{url}{sep}options=-csearch_path%3D{schema}", drop
 
 
 def seed(settings: dict[str, str]) -> str:

@@ -24,8 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.bench_click import database  # noqa: E402
-from bench.common import env_int, now_stamp, report, tempdir  # noqa: E402
+from bench.common import database, env_int, now_stamp, report, tempdir  # noqa: E402
 
 SMALL = 100
 CHUNK = 10_000

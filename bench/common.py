@@ -12,10 +12,13 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+import sqlalchemy as sa  # noqa: E402
 
 from tests.concurrency.harness import AppServer  # noqa: E402
 
@@ -56,6 +59,25 @@ def wrk(url: str, seconds: int = 5, connections: int = 8, threads: int = 2, head
     if "Non-2xx or 3xx responses" in out:
         raise RuntimeError(f"errors while benchmarking {url}:\n{out}")
     return float(match.group(1))
+
+
+def database(tmp: Path) -> tuple[str, callable]:
+    """Return a fresh database URL (SQLite file, or a PostgreSQL schema) and its clean-up."""
+    url = os.environ.get("BENCH_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp / 'bench.sqlite3'}", lambda: None
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(url)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+
+    def drop():
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options=-csearch_path%3D{schema}", drop
 
 
 def rss_mb(pid: int) -> float:
