@@ -65,6 +65,9 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set when the owner of the address follows the activation link; until then no sign-in.
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last activation mail (registration, repeat registration or resend): an account still unverified
+    # ACTIVATION_MAX_AGE after it is deleted by `flask users purge-unverified`.
+    activation_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Owner's dashboard: requests newer than this are "new since last visit".
     requests_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -170,8 +173,45 @@ class ConnectionRequest(db.Model):
     status: Mapped[str] = mapped_column(String(10), default="pending")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the sender proved they read mail at requester_email: a member's verified account, or a guest's
+    # click on the confirmation link. Null only for guest requests kept from before the double opt-in.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     link: Mapped[InviteLink | None] = relationship(foreign_keys=[link_id])
+
+
+class GuestConfirmation(db.Model):
+    """A guest's request waiting for its sender to click the link mailed to ``email`` (double opt-in).
+
+    Nothing reaches the owner until then: the confirmation places the ConnectionRequest. One unconfirmed row
+    per (owner, email); ``public_id`` is what the mailed token carries and changes when the content does.
+    """
+
+    __tablename__ = "guest_confirmations"
+    __table_args__ = (
+        Index(
+            "uq_guest_confirmations_unconfirmed",
+            "owner_id",
+            "email",
+            unique=True,
+            sqlite_where=text("confirmed_at IS NULL"),
+            postgresql_where=text("confirmed_at IS NULL"),
+        ),
+        # The purge command: rows by age.
+        Index("ix_guest_confirmations_sent", "sent_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(16), unique=True, default=new_public_id)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    link_id: Mapped[int | None] = mapped_column(ForeignKey("invite_links.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(100))
+    note: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The last confirmation mail; the row expires GUEST_CONFIRM_MAX_AGE after it.
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Connection(db.Model):
@@ -243,11 +283,13 @@ class Invitation(db.Model):
         # "Invited them before?" for members and for email addresses.
         Index("ix_invitations_sender_recipient", "sender_id", "recipient_id"),
         Index("ix_invitations_sender_email", "sender_id", "recipient_email"),
-        # At most one pending invitation from a sender to an address.
+        # At most one pending invitation from a sender to an address, per way of addressing it (chosen from
+        # the member list, or typed as an address): the two are kept apart so that neither reveals the other.
         Index(
             "uq_invitations_pending",
             "sender_id",
             "recipient_email",
+            "addressed_by_email",
             unique=True,
             sqlite_where=text("status = 'pending'"),
             postgresql_where=text("status = 'pending'"),
@@ -270,6 +312,9 @@ class Invitation(db.Model):
     recipient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     recipient_email: Mapped[str] = mapped_column(String(254))
     recipient_name: Mapped[str] = mapped_column(String(100), default="")
+    # Typed as an address by the sender (not chosen from the member list): the sender is only ever shown what
+    # they typed, whether or not (and whoever) a verified member holds that address.
+    addressed_by_email: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     # How the sender knows the recipient: colleague, classmate, business, friend or other.
     how_known: Mapped[str] = mapped_column(String(12))
     message: Mapped[str] = mapped_column(String(300), default="")
@@ -355,7 +400,10 @@ class Captcha(db.Model):
     __tablename__ = "captchas"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # The member it was issued to; None for a sign-in captcha, which belongs to one visitor's session instead.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # What it guards: "invite" (a member's invitation) or "login" (a sign-in to an account under attack).
+    purpose: Mapped[str] = mapped_column(String(10), default="invite", server_default="invite")
     kind: Mapped[str] = mapped_column(String(5), default="image")  # "image" or "audio"
     answer_hash: Mapped[str] = mapped_column(String(64))
     challenge: Mapped[bytes] = mapped_column(LargeBinary)  # the PNG or WAV shown to the member

@@ -133,3 +133,28 @@ def test_upgrade_from_initial_keeps_released_data(migration_db):
     assert migration_db.rows("SELECT count(*) FROM connection_requests") == [(2,)]
     assert migration_db.rows("SELECT email FROM connections") == [("joe@example.com",)]
     assert migration_db.rows("SELECT recipient_email FROM invitations") == [("bob@example.com",)]
+
+
+def test_upgrade_accounts_backfills_activation_time_and_captcha_purpose(migration_db):
+    """Accounts slot: unverified accounts get their creation time as last activation mail; captchas stay invitations."""
+    migration_db.upgrade(INITIAL)
+    seed_initial(migration_db)
+    migration_db.execute(
+        "INSERT INTO captchas (id, user_id, kind, answer_hash, challenge, created_at, expires_at)"
+        " VALUES ('cap1', 1, 'image', :h, :c, :at, :at)",
+        h="0" * 64, c=b"png", at=NOW,
+    )
+    migration_db.upgrade("b1a0c0de0001")
+    rows = migration_db.rows("SELECT email, activation_sent_at FROM users ORDER BY id")
+    assert rows[0] == ("ada@example.com", None)  # verified: no activation pending
+    assert rows[1][0] == "bob@example.com" and rows[1][1] is not None
+    assert str(rows[1][1]).startswith("2026-11-30 12:00:00")
+    assert migration_db.rows("SELECT id, user_id, purpose FROM captchas") == [("cap1", 1, "invite")]
+    # A sign-in captcha belongs to no account.
+    migration_db.execute(
+        "INSERT INTO captchas (id, user_id, purpose, kind, answer_hash, challenge, created_at, expires_at)"
+        " VALUES ('cap2', NULL, 'login', 'image', :h, :c, :at, :at)",
+        h="0" * 64, c=b"png", at=NOW,
+    )
+    migration_db.upgrade("head")
+    assert migration_db.rows("SELECT id FROM captchas ORDER BY id") == [("cap1",), ("cap2",)]

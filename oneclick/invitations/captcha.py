@@ -39,8 +39,12 @@ def _render(kind: str, answer: str) -> bytes:
     return ImageCaptcha(width=280, height=90).generate(answer).getvalue()
 
 
-def create(user_id: int, now: datetime, kind: str = "image") -> Captcha:
-    """Add a fresh captcha for ``user_id`` to the session (the caller commits); old ones of theirs are swept."""
+def create(user_id: int | None, now: datetime, kind: str = "image", purpose: str = "invite") -> Captcha:
+    """Add a fresh captcha for ``user_id`` to the session (the caller commits); old ones of theirs are swept.
+
+    ``user_id=None`` makes a sign-in captcha (``purpose="login"``): it belongs to the visitor whose session keeps its
+    id, and the sweep then clears every spent or expired sign-in captcha.
+    """
     kind = kind if kind in KINDS else "image"
     db.session.execute(
         delete(Captcha).where(Captcha.user_id == user_id, (Captcha.expires_at < now) | Captcha.used_at.is_not(None))
@@ -50,6 +54,7 @@ def create(user_id: int, now: datetime, kind: str = "image") -> Captcha:
     row = Captcha(
         id=captcha_id,
         user_id=user_id,
+        purpose=purpose,
         kind=kind,
         answer_hash=_hash(captcha_id, answer),
         challenge=_render(kind, answer),
