@@ -54,16 +54,18 @@ SEND_BODY = {
     "recipient_id": Str(min_length=1, max_length=16, description="The member's id (from `GET /members`)."),
     "email": Email(description="Their email: for people who aren't members, or when the rules ask for it."),
     "relationship": Choice(RELATIONSHIP_VALUES, required=True, description="How you know them."),
-    "message": Str(max_length=300, description="A personal note."),
+    "message": Str(max_length=300, multiline=True, description="A personal note."),
     "captcha_id": Str(min_length=1, max_length=32),
     "captcha_answer": Str(min_length=1, max_length=20),
 }
 
 
 def _recipient_json(inv) -> dict:
-    if inv.recipient_id is not None:
-        return {"id": inv.recipient.public_id, "name": inv.recipient.name, "email": None}
-    return {"id": None, "name": inv.recipient_name or "", "email": inv.recipient_email}
+    """Return the recipient as the sender may see them: a typed address only ever as typed."""
+    if inv.addressed_by_email or inv.recipient_id is None:
+        # The same keys and values whether a verified member, an unverified account or nobody has the address.
+        return {"id": None, "name": inv.recipient_name or "", "email": inv.recipient_email}
+    return {"id": inv.recipient.public_id, "name": inv.recipient.name, "email": None}
 
 
 def _captcha_extra(sender, member) -> dict:

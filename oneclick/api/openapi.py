@@ -215,9 +215,13 @@ SCHEMAS: dict[str, dict] = {
     "MemberList": _list_of("Member", cursor=False),
     "Recipient": _obj(
         {
-            "id": {"type": ["string", "null"], "description": "The member's id; null until they join."},
-            "name": {"type": "string"},
-            "email": {"type": ["string", "null"], "description": "Only for people invited by email."},
+            "id": {
+                "type": ["string", "null"],
+                "description": "The member's id when you chose them by `recipient_id`; always null for an invitation "
+                "by `email`, whoever holds the address (it is never mapped to an account).",
+            },
+            "name": {"type": "string", "description": "The member's name, or the name you gave with the address."},
+            "email": {"type": ["string", "null"], "description": "The address you typed (by `email` only)."},
         }
     ),
     "Invitation": _obj(

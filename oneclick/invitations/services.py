@@ -218,14 +218,11 @@ def _connected(owner_id: int, member: User | None, email: str) -> bool:
     return db.session.scalar(select(exists().where(Connection.owner_id == owner_id, or_(*conditions)))) or False
 
 
-def _earlier(sender_id: int, member: User | None, email: str) -> tuple[bool, datetime | None]:
-    """Return (a pending one exists, the latest earlier invitation's date) for this recipient."""
-    who = [Invitation.recipient_email == email]
-    if member is not None:
-        who.append(Invitation.recipient_id == member.id)
+def _earlier(sender_id: int, who) -> tuple[bool, datetime | None]:
+    """Return (a pending one exists, the latest earlier invitation's date) among the sender's invitations ``who``."""
     rows = db.session.execute(
         select(Invitation.status, func.max(Invitation.created_at))
-        .where(Invitation.sender_id == sender_id, or_(*who), Invitation.status != Status.ACCEPTED)
+        .where(Invitation.sender_id == sender_id, *who, Invitation.status != Status.ACCEPTED)
         .group_by(Invitation.status)
     ).all()
     pending = any(status == Status.PENDING for status, _ in rows)
@@ -233,15 +230,47 @@ def _earlier(sender_id: int, member: User | None, email: str) -> tuple[bool, dat
     return pending, (max(dates) if dates else None)
 
 
-def _target(sender: User, member: User | None, email: str) -> Target:
-    pending, before = _earlier(sender.id, member, email)
+def _target(sender: User, member: User) -> Target:
+    """Return a member's situation, chosen from the member list, from the sender's side.
+
+    Only invitations the sender also addressed to that member (not ones typed as an address) count, so the
+    answer never tells the sender that an address they typed once belongs to this member.
+    """
+    pending, before = _earlier(sender.id, (Invitation.recipient_id == member.id,
+                                           Invitation.addressed_by_email.is_(False)))
     return Target(
-        is_self=(member is not None and member.id == sender.id) or email == sender.email,
-        is_connection=_connected(sender.id, member, email),
-        is_member=member is not None,
+        is_self=member.id == sender.id,
+        is_connection=_connected(sender.id, member, member.email),
+        is_member=True,
         pending_invitation=pending,
         invited_before_at=before,
     )
+
+
+def _address_target(sender: User, email: str) -> Target:
+    """Return a typed address's situation from the sender's side, from what the sender already knows only.
+
+    Whether a member holds the address plays no part: every fact comes from the sender's own connections (whose
+    addresses they see) and the invitations they typed to this address, so two addresses can only be answered
+    differently when the sender's own history with them differs.
+    """
+    connected = db.session.scalar(
+        select(exists().where(Connection.owner_id == sender.id, Connection.email == email))
+    ) or False
+    pending, before = _earlier(sender.id, (Invitation.recipient_email == email,
+                                           Invitation.addressed_by_email.is_(True)))
+    return Target(
+        is_self=email == sender.email,
+        is_connection=connected,
+        is_member=False,
+        pending_invitation=pending,
+        invited_before_at=before,
+    )
+
+
+def verified_member_by_email(email: str) -> User | None:
+    """Return the verified member holding ``email`` (an unverified account is never matched)."""
+    return db.session.scalar(select(User).where(User.email == email, User.email_verified_at.is_not(None)))
 
 
 def search_members(user: User, q: str, limit: int = 20) -> list[MemberResult]:
@@ -262,7 +291,7 @@ def search_members(user: User, q: str, limit: int = 20) -> list[MemberResult]:
     ).all()
     results = []
     for member in members:
-        target = _target(user, member, member.email)
+        target = _target(user, member)
         if target.is_connection:
             state = "connected"
         elif target.pending_invitation:
@@ -299,7 +328,7 @@ def invite_screen(sender: User, member: User | None, now: datetime, captcha_kind
         sent_total=summary.sent, extra_allotment=summary.allotment - s.allotment, sent_24h=summary.sent_24h,
         restricted=summary.restricted, restrictions=summary.restrictions, spammer=summary.spammer,
     )
-    target = _target(sender, member, member.email) if member is not None else Target(is_member=False)
+    target = _target(sender, member) if member is not None else Target(is_member=False)
     decision = rules.can_invite(s, quota, target)
     issued = None
     if decision.allowed and decision.needs_captcha:
@@ -339,19 +368,22 @@ def send_invitation(
     """
     s = settings()
     email = (email or "").strip().lower() or None
-    # Chosen from the member list: show their name. Typed as an address: show only what the sender typed,
-    # so the sent list never tells them whose account an address belongs to.
-    shown_name = member.name if member is not None else _one_line(name)[:100]
-    if member is None and email is not None:
-        member = db.session.scalar(select(User).where(User.email == email))
-    if member is None and email is None:
+    by_address = member is None
+    if by_address and email is None:
         return SendResult(Decision(False, "email_required", needs_email=True))
-    recipient_email = member.email if member is not None else email
 
     row = locked_quota_row(sender.id)
     sent_24h = sent_since(sender.id, now - timedelta(days=1), s.captcha_after_per_day)
     quota = snapshot(row, sent_24h)
-    target = _target(sender, member, recipient_email)
+    if by_address:
+        # Typed as an address: decided on what the sender knows, shown as they typed it. It still reaches the
+        # verified member holding the address (an unverified account only once its owner verifies it).
+        recipient = verified_member_by_email(email)
+        recipient_email, shown_name = email, _one_line(name)[:100]
+        target = _address_target(sender, email)
+    else:
+        recipient, recipient_email, shown_name = member, member.email, member.name
+        target = _target(sender, member)
     facts = dict(relationship=how_known, email_given=email is not None, email_matches=email == recipient_email)
     decision = rules.can_invite(s, quota, target, **facts)
     if decision.reason == "captcha_required" and captcha_id:
@@ -365,9 +397,10 @@ def send_invitation(
 
     invitation = Invitation(
         sender_id=sender.id,
-        recipient_id=member.id if member is not None else None,
+        recipient_id=recipient.id if recipient is not None else None,
         recipient_email=recipient_email,
         recipient_name=shown_name,
+        addressed_by_email=by_address,
         how_known=how_known,
         message=(message or "").strip()[: s.message_max],
         status=Status.PENDING,
@@ -394,7 +427,9 @@ def _mail_invitation(invitation: Invitation, sender: User) -> None:
 
 
 def claim_invitations(user: User) -> int:
-    """Attach invitations sent to ``user``'s address before they joined (in the caller's transaction)."""
+    """Attach invitations sent to ``user``'s address before they joined, once they verified it (caller commits)."""
+    if user.email_verified_at is None:
+        return 0  # an unverified account is never matched: whoever registered may not own the address
     result = db.session.execute(
         update(Invitation)
         .where(Invitation.recipient_email == user.email, Invitation.recipient_id.is_(None))
@@ -441,7 +476,8 @@ def sent_invitations(user: User, now: datetime, q: str = "", page: int = 1) -> S
         pattern = _like(q)
         stmt = stmt.where(
             or_(Invitation.recipient_name.ilike(pattern, escape="\\"),
-                Invitation.recipient_email.ilike(pattern, escape="\\"))
+                # Only addresses the sender typed: a member's address must not find their invitation.
+                Invitation.addressed_by_email.is_(True) & Invitation.recipient_email.ilike(pattern, escape="\\"))
         )
     found = db.session.scalars(
         stmt.order_by(Invitation.created_at.desc(), Invitation.id.desc())
@@ -618,10 +654,13 @@ def respond(user: User, public_id: str, action: str, now: datetime) -> Decision 
             sender = db.session.get(User, inv.sender_id)
             _connect_one_way(sender, user, now)
             _connect_one_way(user, sender, now)
-            # An invitation the other way round is answered by this acceptance too.
+            # Any other open invitation between the two (the other way round, or the same way addressed once
+            # from the member list and once by address) is answered by this acceptance too.
             db.session.execute(
                 update(Invitation)
-                .where(Invitation.sender_id == user.id, Invitation.recipient_id == sender.id,
+                .where(or_((Invitation.sender_id == user.id) & (Invitation.recipient_id == sender.id),
+                           (Invitation.sender_id == sender.id) & (Invitation.recipient_id == user.id)),
+                       Invitation.id != inv.id,
                        Invitation.status.in_([str(x) for x in answerable]))
                 .values(status=Status.ACCEPTED, answered_at=now)
                 .execution_options(synchronize_session=False)

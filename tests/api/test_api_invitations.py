@@ -314,3 +314,82 @@ def test_recipient_answers(app, api, grace, action, status):
 def test_received_refuses_bad_status(api):
     response = api.get("invitations/received", query_string={"status": "declined"})
     assert response.status_code == 400 and error_of(response) == "invalid"
+
+
+# --- Issue 10: an address is never mapped to an account ------------------------------------------------------
+
+
+def _without_ids(body: dict) -> dict:
+    """Drop what differs between any two invitations (their id, time and the address itself)."""
+    recipient = {**body["recipient"], "email": "<typed>" if body["recipient"]["email"] else None}
+    return {**{k: v for k, v in body.items() if k not in ("id", "created_at", "resent_at")}, "recipient": recipient}
+
+
+def test_invite_by_email_answers_the_same_whoever_holds_the_address(app, api, grace):
+    with app.app_context():
+        make_user(email="unverified@example.com", name="Not Yet", verified=False)
+    addresses = ("grace@example.com", "unverified@example.com", "nobody@example.com")
+    answers = []
+    for address in addresses:
+        response = api.post("invitations", json={"email": address, "relationship": "friend"})
+        assert response.status_code == 201, response.get_json()
+        answers.append(response.get_json())
+    assert [a["recipient"] for a in answers] == [{"id": None, "name": "", "email": a} for a in addresses]
+    assert len({repr(sorted(_without_ids(a).items())) for a in answers}) == 1
+    sent = api.get("invitations/sent").get_json()["items"]
+    assert sorted(i["recipient"]["email"] for i in sent) == sorted(addresses)
+    assert all(i["recipient"]["id"] is None and i["recipient"]["name"] == "" for i in sent)
+    assert len({repr(sorted(_without_ids(i).items())) for i in sent}) == 1
+    assert grace.user["public_id"] not in str(sent) and "Grace Hopper" not in str(sent)
+    # It still reaches the verified member, and only her.
+    assert [i["sender"]["name"] for i in grace.get("invitations/received").get_json()["items"]] == ["Ada Lovelace"]
+
+
+def test_unverified_account_is_matched_only_once_verified(app, api):
+    from oneclick.invitations.services import claim_invitations
+
+    with app.app_context():
+        squatter = make_user(email="owner@example.com", name="Squatter", verified=False)
+        squatter_id = squatter.id
+    assert api.post("invitations", json={"email": "owner@example.com", "relationship": "friend"}).status_code == 201
+    with app.app_context():
+        inv = db.session.scalar(select(Invitation))
+        assert inv.recipient_id is None and inv.addressed_by_email
+        assert claim_invitations(db.session.get(User, squatter_id)) == 0  # unverified: never attached
+        db.session.commit()
+        assert db.session.scalar(select(Invitation)).recipient_id is None
+        # The address's owner verifies it: the pending invitation is waiting for them.
+        owner = db.session.get(User, squatter_id)
+        owner.email_verified_at = utcnow()
+        assert claim_invitations(owner) == 1
+        db.session.commit()
+        assert db.session.scalar(select(Invitation)).recipient_id == squatter_id
+
+
+def test_rules_on_an_address_do_not_reveal_whose_it_is(app, api, grace):
+    # Grace invited from the member list: typing her address is not "already pending" (that would map the
+    # address to her); it is sent like to any other address, and she answers one to answer both.
+    chosen = api.post("invitations", json={"recipient_id": grace.user["public_id"], "relationship": "friend"})
+    assert chosen.status_code == 201
+    typed = api.post("invitations", json={"email": "grace@example.com", "relationship": "friend"})
+    assert typed.status_code == 201 and typed.get_json()["recipient"]["id"] is None
+    # The sent list's search by address finds only what was typed, never the member-list invitation.
+    found = api.get("invitations/sent", query_string={"q": "grace@example"}).get_json()["items"]
+    assert [i["id"] for i in found] == [typed.get_json()["id"]]
+    # A second one to the same typed address is refused the same way whoever holds it.
+    for address in ("grace@example.com", "nobody@example.com"):
+        if address == "nobody@example.com":
+            assert api.post("invitations", json={"email": address, "relationship": "friend"}).status_code == 201
+        again = api.post("invitations", json={"email": address, "relationship": "friend"})
+        assert again.status_code == 409 and error_of(again) == "already_pending"
+    grace.post(f"invitations/{chosen.get_json()['id']}/accept")
+    assert grace.get("invitations/received").get_json()["items"] == []
+
+
+def test_member_search_and_invite_ignore_invitations_typed_as_an_address(app, api, grace):
+    assert api.post("invitations", json={"email": "grace@example.com", "relationship": "friend"}).status_code == 201
+    # Searching her by name must not say "pending": that would tie the typed address to her account.
+    [found] = api.get("members", query_string={"q": "grace"}).get_json()["items"]
+    assert found["state"] == "invite"
+    response = api.post("invitations", json={"recipient_id": grace.user["public_id"], "relationship": "friend"})
+    assert response.status_code == 201

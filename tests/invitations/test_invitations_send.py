@@ -416,6 +416,28 @@ def test_invite_by_email_to_a_member_address_reaches_the_member(app, client, peo
     assert "Bob Babbage" not in client.get("/invitations/sent").get_data(as_text=True)
 
 
+def test_sent_page_shows_a_typed_address_the_same_whoever_holds_it(app, client, people, as_member):
+    from ..factories import make_user
+
+    with app.app_context():
+        make_user(email="pending@example.com", name="Not Verified", verified=False)
+    as_member(people.ada)
+    rows = []
+    for address in ("bob@example.com", "pending@example.com", "nobody@example.com"):
+        response = post_form(client, "/invitations/invite-by-email", note(email=address, name="Whoever"),
+                             token_from="/invitations/invite-by-email")
+        assert response.status_code == 302
+        flashed = client.get("/invitations/sent").get_data(as_text=True)
+        assert f"Invitation sent to {address}." in flashed
+        row = re.search(r'<tr class="sent-row[^"]*">(.*?)</tr>', flashed, re.S).group(1)  # newest first
+        rows.append(re.sub(r"/invitations/sent/[^/]+/", "/invitations/sent/ID/", row).replace(address, "ADDR"))
+    assert rows[0] == rows[1] == rows[2]
+    assert "ADDR" in rows[0] and "Bob Babbage" not in rows[0]
+    with app.app_context():
+        by_address = {i.recipient_email: i.recipient_id for i in invitations_of(app, people.ada)}
+    assert by_address == {"bob@example.com": people.bob.id, "pending@example.com": None, "nobody@example.com": None}
+
+
 @pytest.mark.parametrize("email", ["", "nope", "a@" + "b" * 260 + ".com"])
 def test_invite_by_email_refuses_bad_addresses(app, client, people, as_member, email):
     as_member(people.ada)
