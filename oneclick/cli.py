@@ -42,6 +42,15 @@ def promote_user(email: str) -> None:
     click.echo(f"{user.email} is now an admin.")
 
 
+@users.command("purge-unverified")
+def purge_unverified() -> None:
+    """Delete accounts still unverified ACTIVATION_MAX_AGE after their last activation mail."""
+    from .clock import utcnow
+
+    count = services.purge_unverified(utcnow())
+    click.echo(f"Deleted {count} unverified account{'' if count == 1 else 's'}.")
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups."""
     app.cli.add_command(users)

@@ -52,8 +52,16 @@ class Defaults:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STRATEGY = "moving-window"
-    LOGIN_LIMIT_PER_IP = "20 per 10 minutes"
+    LOGIN_LIMIT_PER_IP = "20 per 10 minutes"  # failed sign-ins from one address, to any accounts
+    # Failed sign-ins to one account from one address: past it that address alone is refused (429).
     LOGIN_LIMIT_PER_ACCOUNT = "5 per 10 minutes"
+    # Failed sign-ins to one account from anywhere: past it every sign-in to that account needs a solved
+    # captcha as well (never a refusal, so nobody can lock the owner out). Counted per typed address,
+    # whether or not an account has it, so the captcha reveals nothing.
+    LOGIN_CAPTCHA_AFTER_PER_ACCOUNT = "10 per 10 minutes"
+    # "Forgot your password?" and "resend activation" mails, each page counted on its own.
+    ACCOUNT_MAIL_LIMIT_PER_IP = "10 per hour"
+    ACCOUNT_MAIL_LIMIT_PER_ADDRESS = "3 per hour"
     REGISTER_LIMIT_PER_IP = "10 per hour"
 
     MAIL_BACKEND = "file"  # file | smtp | memory
@@ -65,7 +73,10 @@ class Defaults:
     MAIL_USERNAME = ""
     MAIL_PASSWORD = ""
     MAIL_TIMEOUT = 10
+    # Lifetime of an activation link; an account still unverified this long after its last activation mail
+    # is deleted by `flask users purge-unverified`.
     ACTIVATION_MAX_AGE = 3 * 24 * 3600
+    PASSWORD_RESET_MAX_AGE = 3600  # lifetime of a password reset link (it also dies once used)
 
     # --- Outbound invitations (issue 5): the classic quota and restriction rules -------------------------
     INVITE_ALLOTMENT = 3000  # invitations a member may send in total (grants add to it)
@@ -92,6 +103,9 @@ class Defaults:
     REQUEST_DAILY_CAP_PER_LINK = 500  # new requests one link accepts per UTC day
     REQUEST_CSRF_TIME_LIMIT = 14 * 24 * 3600  # a page opened from a QR code may be submitted days later
     REQUEST_MIN_FILL_SECONDS = 3  # guest forms sent faster than this are asked to send again
+    # A guest's request reaches the owner only once its sender clicks the link mailed to them (double
+    # opt-in); the link and the unconfirmed request expire after this many seconds (2 days).
+    GUEST_CONFIRM_MAX_AGE = 2 * 24 * 3600
     INBOX_PAGE_SIZE = 25
     CONNECTIONS_PAGE_SIZE = 50
 

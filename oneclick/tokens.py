@@ -6,10 +6,11 @@ only says that we issued the token; the database says whether it is still live.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from flask import current_app
-from itsdangerous import BadSignature, Signer, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, Signer, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_decode, base64_encode
 
 LINK_SALT = "oneclick.link.v1"
@@ -62,20 +63,47 @@ def _timed(salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(_secret_keys(), salt=salt)
 
 
-def sign_activation(public_id: str) -> str:
-    """Return a timed token that activates the account with this public id."""
-    return _timed(ACTIVATION_SALT).dumps(public_id)
+def password_fingerprint(password_hash: str) -> str:
+    """Return a short digest of a password hash, so a token dies when the password changes.
+
+    The hash carries its own random salt, so the digest reveals nothing a guess could be checked against.
+    """
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:20]
 
 
-def unsign_activation(token: str, max_age: int) -> str | None:
-    """Return the public id inside a genuine, unexpired activation token, else None."""
+def _unsign_account_token(salt: str, token: str, max_age: int) -> tuple[str, str] | None:
     if not token or len(token) > 300:
         return None
     try:
-        value = _timed(ACTIVATION_SALT).loads(token, max_age=max_age)
+        value = _timed(salt).loads(token, max_age=max_age)
     except (BadSignature, UnicodeError, ValueError):
         return None
-    return value if isinstance(value, str) else None
+    if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) and v for v in value)):
+        return None
+    return value[0], value[1]
+
+
+def sign_activation(public_id: str, password_hash: str) -> str:
+    """Return a timed token that activates this account while its pending password is still ``password_hash``."""
+    return _timed(ACTIVATION_SALT).dumps([public_id, password_fingerprint(password_hash)])
+
+
+def unsign_activation(token: str, max_age: int) -> tuple[str, str] | None:
+    """Return ``(public_id, password fingerprint)`` inside a genuine, unexpired activation token, else None."""
+    return _unsign_account_token(ACTIVATION_SALT, token, max_age)
+
+
+PASSWORD_RESET_SALT = "oneclick.password-reset.v1"  # noqa: S105 - a salt name, not a secret
+
+
+def sign_password_reset(public_id: str, password_hash: str) -> str:
+    """Return a timed reset token, good only while the account's password is still ``password_hash`` (single use)."""
+    return _timed(PASSWORD_RESET_SALT).dumps([public_id, password_fingerprint(password_hash)])
+
+
+def unsign_password_reset(token: str, max_age: int) -> tuple[str, str] | None:
+    """Return ``(public_id, password fingerprint)`` inside a genuine, unexpired reset token, else None."""
+    return _unsign_account_token(PASSWORD_RESET_SALT, token, max_age)
 
 
 FORM_STARTED_SALT = "oneclick.form-started.v1"
@@ -95,3 +123,24 @@ def form_started_age(value: str | None, now: datetime) -> float | None:
     except (BadSignature, UnicodeError, ValueError):
         return None
     return now.timestamp() - stamp
+
+
+GUEST_CONFIRM_SALT = "oneclick.guest-confirm.v1"
+
+
+def sign_guest_confirmation(public_id: str) -> str:
+    """Return the timed token of the confirmation link mailed to a guest for one pending request."""
+    return _timed(GUEST_CONFIRM_SALT).dumps(public_id)
+
+
+def unsign_guest_confirmation(token: str, max_age: int) -> tuple[str, str | None]:
+    """Return ``("ok", public_id)``, ``("expired", None)`` or ``("bad", None)`` for a guest confirmation token."""
+    if not token or len(token) > 300:
+        return "bad", None
+    try:
+        value = _timed(GUEST_CONFIRM_SALT).loads(token, max_age=max_age)
+    except SignatureExpired:
+        return "expired", None
+    except (BadSignature, UnicodeError, ValueError):
+        return "bad", None
+    return ("ok", value) if isinstance(value, str) and 0 < len(value) <= 16 else ("bad", None)

@@ -39,3 +39,14 @@ def at_once(app, n: int, fn, *, request_context: bool = False, timeout: float = 
     if errors:
         raise errors[0]
     return results
+
+
+def activate_account(client, token: str, password: str):
+    """Open an activation link and type the pending password, as its owner would (CSRF token included)."""
+    import re
+
+    path = token if token.startswith("/") else f"/activate/{token}"
+    page = client.get(path).get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert csrf, "no activation form on " + path
+    return client.post(path, data={"csrf_token": csrf.group(1), "password": password})

@@ -35,14 +35,17 @@ class TestRegister:
         assert client.get("/dashboard").status_code == 302  # not signed in yet
         with app.app_context():
             assert outbox()[-1]["To"] == "grace@example.com"
-        response = client.get(_activation_path(app))
+        path = _activation_path(app)
+        assert "Activate your account" in body(client.get(path))  # the link alone activates nothing
+        assert client.get("/dashboard").status_code == 302
+        response = auth.post(path, {"password": "a long enough password"})
         assert response.location.endswith("/dashboard")
         assert "Welcome, Grace Hopper" in body(client.get("/dashboard"))
 
     def test_activation_link_works_once(self, app, client, auth):
         _register(auth)
         path = _activation_path(app)
-        client.get(path)
+        auth.post(path, {"password": "a long enough password"})
         auth.logout()
         response = client.get(path, follow_redirects=True)
         assert "invalid, expired or already used" in body(response)
@@ -284,12 +287,16 @@ class TestDeleteAccount:
 
 class TestRateLimits:
     @pytest.mark.config(LOGIN_LIMIT_PER_ACCOUNT="3 per 10 minutes", LOGIN_LIMIT_PER_IP="100 per 10 minutes")
-    def test_failed_sign_ins_are_limited_per_account(self, app, client, auth, user):
+    def test_failed_sign_ins_are_limited_per_account_and_address(self, app, client, auth, user):
         for _ in range(3):
             assert auth.login(password="wrong password").status_code == 200
-        response = auth.login()  # even the right password waits now
+        response = auth.login()  # from this address even the right password waits now ...
         assert response.status_code == 429
         assert "too many attempts" in body(response)
+        owner = type(auth)(app.test_client())  # ... but the owner elsewhere still gets in
+        assert owner.client.post("/login", data={"csrf_token": owner.token(), "email": "ada@example.com",
+                                                 "password": DEFAULT_PASSWORD},
+                                 environ_base={"REMOTE_ADDR": "198.51.100.7"}).status_code == 302
         other = type(auth)(app.test_client())
         with app.app_context():
             make_user(email="bob@example.com")

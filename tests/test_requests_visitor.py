@@ -10,12 +10,21 @@ from sqlalchemy import func, select
 from oneclick.auth import services as auth_services
 from oneclick.clock import utcnow
 from oneclick.extensions import db
-from oneclick.models import Block, Connection, ConnectionRequest, InviteLink, User
+from oneclick.models import Block, Connection, ConnectionRequest, GuestConfirmation, InviteLink, User
 from oneclick.tokens import sign_activation
 
 from .conftest import body, csrf_from
 from .factories import make_request, make_user
-from .requests_helpers import GUEST, guest_post, member_post, old_stamp, owner_with_link
+from .helpers import activate_account
+from .requests_helpers import (
+    GUEST,
+    confirm_post,
+    guest_post,
+    guest_request,
+    member_post,
+    old_stamp,
+    owner_with_link,
+)
 
 
 def _requests(app, **where):
@@ -28,6 +37,12 @@ def _requests(app, **where):
              "requester_id": r.requester_id, "link_id": r.link_id}
             for r in db.session.scalars(stmt)
         ]
+
+
+def _unconfirmed(app):
+    with app.app_context():
+        return [(g.email, g.name) for g in db.session.scalars(
+            select(GuestConfirmation).where(GuestConfirmation.confirmed_at.is_(None)).order_by(GuestConfirmation.id))]
 
 
 def _connections(app):
@@ -124,13 +139,17 @@ def test_guest_request_is_stored_and_confirmed(client, owner, app):
     assert response.status_code == 302
     sent = client.get(response.headers["Location"])
     assert sent.status_code == 200
-    text = body(sent)
+    assert "Check your inbox to confirm your request" in body(sent)
+    assert _requests(app) == []  # nothing reaches the owner before the address is confirmed
+    confirmed = confirm_post(client, app)
+    assert confirmed.status_code == 302
+    text = body(client.get(confirmed.headers["Location"]))
     assert "Request sent to Ada Lovelace" in text and "Create an account" in text
     [req] = _requests(app)
     assert req == {"id": req["id"], "email": "grace@example.com", "name": "Grace Hopper", "note": "We met at PyCon.",
                    "status": "pending", "requester_id": None, "link_id": owner["link_id"]}
-    # The same browser sees "pending" on the landing page afterwards.
-    assert "You asked to connect on" in body(client.get(f"/c/{owner['token']}"))
+    # The same browser sees "check your inbox" on the landing page afterwards, whatever became of it.
+    assert "We emailed you a link to confirm it" in body(client.get(f"/c/{owner['token']}"))
 
 
 def test_guest_double_submit_creates_one_request(client, owner, app):
@@ -139,6 +158,9 @@ def test_guest_double_submit_creates_one_request(client, owner, app):
     first = client.post(f"/c/{owner['token']}/request", data=data)
     second = client.post(f"/c/{owner['token']}/request", data=data)
     assert first.status_code == second.status_code == 302
+    assert len(_unconfirmed(app)) == 1
+    confirm_post(client, app)
+    confirm_post(client, app)
     assert len(_requests(app)) == 1
 
 
@@ -177,7 +199,7 @@ def test_oversized_note_is_kept_in_the_form(client, owner, app):
 
 def test_html_and_script_in_the_note_render_escaped(client, auth, owner, app):
     note = '<script>alert("x")</script><b onclick="evil()">hi</b>'
-    guest_post(client, app, owner["token"], name="<img src=x onerror=alert(1)>", note=note)
+    guest_request(client, app, owner["token"], name="<img src=x onerror=alert(1)>", note=note)
     auth.login("ada@example.com")
     raw = client.get("/requests").get_data(as_text=True)
     assert "<script>alert" not in raw and "<img src=x" not in raw and '<b onclick' not in raw
@@ -188,8 +210,9 @@ def test_html_and_script_in_the_note_render_escaped(client, auth, owner, app):
 def test_honeypot_answers_like_success_and_stores_nothing(client, owner, app):
     response = guest_post(client, app, owner["token"], website="http://spam.example")
     assert response.status_code == 302
-    assert "Request sent to Ada Lovelace" in body(client.get(response.headers["Location"]))
-    assert _requests(app) == []
+    assert "Check your inbox to confirm your request" in body(client.get(response.headers["Location"]))
+    assert _requests(app) == [] and _unconfirmed(app) == []
+    assert app.extensions.get("oneclick.outbox", []) == []
 
 
 def test_too_fast_guest_is_asked_to_send_again_then_succeeds(client, owner, app):
@@ -200,7 +223,7 @@ def test_too_fast_guest_is_asked_to_send_again_then_succeeds(client, owner, app)
     assert _requests(app) == []
     # The same stamp works once the minimum fill time has passed (here: the form is resent with an older stamp).
     assert guest_post(client, app, owner["token"], started=old_stamp(app, 5)).status_code == 302
-    assert len(_requests(app)) == 1
+    assert len(_unconfirmed(app)) == 1
 
 
 @pytest.mark.parametrize("started", ["", "123", "forged.stamp"])
@@ -227,7 +250,7 @@ def test_post_without_csrf_token_gets_a_friendly_400_and_keeps_the_fields(client
         data={"csrf_token": csrf_from(text), "started": old_stamp(app), "website": "", **GUEST},
     )
     assert again.status_code == 302
-    assert len(_requests(app)) == 1
+    assert len(_unconfirmed(app)) == 1
 
 
 @pytest.mark.config(REQUEST_CSRF_TIME_LIMIT=1)
@@ -263,7 +286,7 @@ def test_csrf_token_outlives_the_global_limit(client, owner, app, monkeypatch):
     )
     monkeypatch.undo()
     assert response.status_code == 302
-    assert len(_requests(app)) == 1
+    assert len(_unconfirmed(app)) == 1
 
 
 # --- Link states, caps, blocks, limits ----------------------------------------------------------------------
@@ -325,27 +348,48 @@ def test_auto_accept_link_connects_at_once(client, auth, app):
 def test_auto_accept_guest_gets_the_owner_side_only(client, app):
     owner = owner_with_link(app, auto_accept=True)
     guest_post(client, app, owner["token"])
+    assert _connections(app) == []  # auto-accept waits for the confirmation too
+    confirm_post(client, app)
     assert _connections(app) == [(owner["id"], "grace@example.com", None, "link")]
 
 
-def test_blocked_email_is_answered_like_success_and_stores_nothing(client, owner, app):
+def test_blocked_email_is_answered_like_success_and_never_reaches_the_inbox(client, auth, owner, app):
     with app.app_context():
         db.session.add(Block(owner_id=owner["id"], email="grace@example.com"))
         db.session.commit()
     response = guest_post(client, app, owner["token"], email="Grace@Example.com")
     assert response.status_code == 302
-    assert "Request sent to Ada Lovelace" in body(client.get(response.headers["Location"]))
-    assert _requests(app) == []
+    assert "Check your inbox to confirm your request" in body(client.get(response.headers["Location"]))
+    confirmed = confirm_post(client, app)
+    assert "Request sent to Ada Lovelace" in body(client.get(confirmed.headers["Location"]))
+    assert [r["status"] for r in _requests(app)] == ["declined"]  # declined at once, silently
+    auth.login("ada@example.com")
+    assert "Grace" not in body(client.get("/requests"))
 
 
-def test_blocked_member_sends_nothing(client, auth, owner, app):
+def test_blocked_member_sees_request_sent_now_and_later_like_anyone(client, auth, owner, app):
+    """Old code: the blocked member saw the one-button form again on the next view (others see "pending")."""
     with app.app_context():
         make_user(email="grace@example.com", name="Grace Hopper")
+        make_user(email="linus@example.org", name="Linus")
         db.session.add(Block(owner_id=owner["id"], email="grace@example.com"))
         db.session.commit()
-    auth.login("grace@example.com")
-    member_post(client, owner["token"])
-    assert _requests(app) == []
+    views = {}
+    for email in ("grace@example.com", "linus@example.org"):
+        member = app.test_client()
+        page = member.get("/login").get_data(as_text=True)
+        member.post("/login", data={"csrf_token": csrf_from(page), "email": email,
+                                    "password": "correct horse battery"})
+        sent = member_post(member, owner["token"])
+        answer = body(member.get(sent.headers["Location"]))
+        later = body(member.get(f"/c/{owner['token']}"))
+        again = body(member.get(member_post(member, owner["token"]).headers["Location"]))
+        views[email] = (
+            "Request sent to Ada Lovelace" in answer, "You asked to connect on" in later,
+            "Connect with Ada Lovelace</button>" in later, "already on its way" in again,
+        )
+    assert views["grace@example.com"] == views["linus@example.org"] == (True, True, False, True)
+    assert sorted(r["status"] for r in _requests(app)) == ["declined", "pending"]
 
 
 def test_declined_requester_keeps_seeing_pending_and_cannot_ask_again(client, auth, owner, app):
@@ -359,17 +403,24 @@ def test_declined_requester_keeps_seeing_pending_and_cannot_ask_again(client, au
 
 
 @pytest.mark.config(REQUEST_DAILY_CAP_PER_LINK=2)
-def test_per_link_daily_cap_answers_429(client, owner, app):
+def test_per_link_daily_cap_applies_at_confirmation(client, owner, app):
     with app.app_context():
         ada = db.session.get(User, owner["id"])
         link = db.session.get(InviteLink, owner["link_id"])
         make_request(ada, link)
         make_request(ada, link, created_at=utcnow() - timedelta(days=2))  # not today: doesn't count
+    # Unconfirmed requests don't count: two guests send, the cap has room for one more.
     assert guest_post(client, app, owner["token"], email="one@example.com").status_code == 302
-    response = guest_post(app.test_client(), app, owner["token"], email="two@example.com")
-    assert response.status_code == 429
-    assert "received a lot of requests through this link today" in body(response)
+    second = app.test_client()
+    response = guest_post(second, app, owner["token"], email="two@example.com")
+    assert response.status_code == 302  # the form's answer never depends on the owner's cap
+    assert "Check your inbox" in body(second.get(response.headers["Location"]))
+    assert confirm_post(client, app, "one@example.com").status_code == 302
+    refused = confirm_post(second, app, "two@example.com")
+    assert refused.status_code == 429
+    assert "received a lot of requests through this link today" in body(refused)
     assert len(_requests(app)) == 3
+    assert _unconfirmed(app) == [("two@example.com", "Grace Hopper")]  # the mailed link works again tomorrow
 
 
 @pytest.mark.config(REQUEST_LIMIT_PER_IP="2 per hour")
@@ -382,7 +433,7 @@ def test_rate_limit_per_ip_answers_a_friendly_429(client, app):
     assert response.status_code == 429
     assert "Please wait a little" in body(response)
     assert "Retry-After" in response.headers
-    assert len(_requests(app)) == 2
+    assert len(_unconfirmed(app)) == 2
 
 
 @pytest.mark.config(REQUEST_LIMIT_PER_LINK="1 per hour")
@@ -397,7 +448,7 @@ def test_rate_limit_per_link_counts_across_addresses(app):
         environ_base={"REMOTE_ADDR": "203.0.113.9"},
     )
     assert response.status_code == 429
-    assert len(_requests(app)) == 1
+    assert len(_unconfirmed(app)) == 1
 
 
 # --- A guest who joins later ---------------------------------------------------------------------------------
@@ -407,17 +458,17 @@ def test_guest_who_registers_with_the_same_email_keeps_their_requests(client, ap
     owner = owner_with_link(app)
     with app.app_context():
         other = make_user(email="bob@example.com", name="Bob")
-        make_request(other, requester_email="grace@example.com", status="accepted")
+        make_request(other, requester_email="grace@example.com", status="accepted", email_confirmed_at=utcnow())
         db.session.add(Connection(owner_id=other.id, email="grace@example.com", name="Grace"))
         db.session.commit()
         bob_id = other.id
-    guest_post(client, app, owner["token"])
+    guest_request(client, app, owner["token"])
     with app.test_request_context():
         auth_services.register("grace@example.com", "Grace Hopper", "a long enough password")
         grace = db.session.scalar(select(User).where(User.email == "grace@example.com"))
-        token = sign_activation(grace.public_id)
+        token = sign_activation(grace.public_id, grace.password_hash)
         grace_id = grace.id
-    assert client.get(f"/activate/{token}").status_code == 302
+    assert activate_account(client, token, "a long enough password").status_code == 302
     assert {r["requester_id"] for r in _requests(app)} == {grace_id}
     conns = _connections(app)
     assert (bob_id, "grace@example.com", grace_id, "link") in conns
@@ -426,30 +477,37 @@ def test_guest_who_registers_with_the_same_email_keeps_their_requests(client, ap
     assert "You asked to connect on" in body(client.get(f"/c/{owner['token']}"))
 
 
+def test_unconfirmed_guest_history_never_follows_into_an_account(client, app):
+    """A request nobody confirmed (kept from before the double opt-in, or never clicked) stays a guest's.
+
+    Old code: Mallory's guest request as ivy@, once accepted, became a connection of the real Ivy's account.
+    """
+    owner = owner_with_link(app)
+    with app.app_context():
+        ada = db.session.get(User, owner["id"])
+        make_request(ada, requester_email="grace@example.com", name="Mallory", status="accepted")
+        db.session.add(Connection(owner_id=ada.id, email="grace@example.com", name="Mallory"))
+        db.session.commit()
+    guest_post(client, app, owner["token"])  # never confirmed
+    with app.test_request_context():
+        auth_services.register("grace@example.com", "Grace Hopper", "a long enough password")
+        grace = db.session.scalar(select(User).where(User.email == "grace@example.com"))
+        token = sign_activation(grace.public_id, grace.password_hash)
+    assert activate_account(client, token, "a long enough password").status_code == 302
+    assert {r["requester_id"] for r in _requests(app)} == {None}
+    assert _connections(app) == [(owner["id"], "grace@example.com", None, "link")]
+
+
 def test_request_never_touches_invitation_counters(client, owner, app):
     """Inbound requests create requests and connections only; no other table grows."""
     with app.app_context():
         tables = [t for t in db.metadata.sorted_tables
-                  if t.name not in {"connection_requests", "connections", "users", "invite_links", "link_daily_stats"}]
+                  if t.name not in {"connection_requests", "connections", "users", "invite_links", "link_daily_stats",
+                                    "guest_confirmations"}]
         before = {t.name: db.session.scalar(select(func.count()).select_from(t)) for t in tables}
-    guest_post(client, app, owner["token"])
+    guest_request(client, app, owner["token"])
     with app.app_context():
         after = {t.name: db.session.scalar(select(func.count()).select_from(t)) for t in tables}
     assert before == after
 
 
-def test_a_guest_learns_nothing_about_what_an_email_already_did(client, owner, app):
-    with app.app_context():
-        ada = db.session.get(User, owner["id"])
-        make_request(ada, requester_email="grace@example.com", name="Grace")
-        db.session.add(Connection(owner_id=owner["id"], email="linus@example.org", name="Linus"))
-        db.session.commit()
-    for email in ("grace@example.com", "linus@example.org"):
-        stranger = app.test_client()
-        response = guest_post(stranger, app, owner["token"], email=email)
-        page = body(stranger.get(response.headers["Location"]))
-        assert "Request sent to Ada Lovelace" in page
-        assert "already" not in page
-        # Their landing page shows the form again, not someone else's pending date.
-        assert "Ask to connect with Ada Lovelace" in body(stranger.get(f"/c/{owner['token']}"))
-    assert len(_requests(app)) == 1

@@ -9,6 +9,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
+from ..validators import one_line
+
 HANDLE_RE = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{1,28}[a-z0-9])$")
 RESERVED_HANDLES = {"admin", "api", "support", "help", "login", "static", "oneclick", "settings", "about"}
 
@@ -39,7 +41,7 @@ EMAIL_FIELD_ARGS = dict(
 
 
 class RegisterForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=100)], filters=[_strip])
+    name = StringField("Name", validators=[DataRequired(), Length(max=100), one_line], filters=[_strip])
     email = EmailField("Email", **EMAIL_FIELD_ARGS)
     password = PasswordField("Password", validators=[DataRequired(), PasswordLength()])
     submit = SubmitField("Create account")
@@ -49,14 +51,16 @@ class LoginForm(FlaskForm):
     email = EmailField("Email", **EMAIL_FIELD_ARGS)
     password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
     remember = BooleanField("Remember me on this device")
+    # Asked for only while the account is under attack; the captcha itself is bound to the visitor's session.
+    captcha_answer = StringField("Type the six digits you see or hear", validators=[Optional(), Length(max=20)])
     submit = SubmitField("Sign in")
 
 
 class ProfileForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=100)], filters=[_strip])
+    name = StringField("Name", validators=[DataRequired(), Length(max=100), one_line], filters=[_strip])
     headline = StringField(
         "Headline",
-        validators=[Optional(), Length(max=160)],
+        validators=[Optional(), Length(max=160), one_line],
         filters=[_strip],
         description="One line under your name, e.g. “Developer advocate at Example”.",
     )
@@ -96,3 +100,23 @@ class ConfirmForm(FlaskForm):
     """An empty form: just the CSRF token, for one-button actions such as signing out."""
 
     submit = SubmitField("OK")
+
+
+class ActivateForm(FlaskForm):
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
+    submit = SubmitField("Activate my account")
+
+
+class EmailOnlyForm(FlaskForm):
+    """One address: "Forgot your password?" and "Resend the activation link"."""
+
+    email = EmailField("Email", **EMAIL_FIELD_ARGS)
+    submit = SubmitField("Send the link")
+
+
+class ResetPasswordForm(FlaskForm):
+    new_password = PasswordField("New password", validators=[DataRequired(), PasswordLength()])
+    confirm = PasswordField(
+        "Repeat new password", validators=[DataRequired(), EqualTo("new_password", "The passwords differ.")]
+    )
+    submit = SubmitField("Set new password")

@@ -2,24 +2,69 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import limiter
+from ..invitations import captcha as captchas
 from ..security import safe_next
-from . import services
-from .forms import DeleteAccountForm, LoginForm, PasswordForm, ProfileForm, RegisterForm
+from . import attempts, services
+from .forms import (
+    ActivateForm,
+    DeleteAccountForm,
+    EmailOnlyForm,
+    LoginForm,
+    PasswordForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
 
 bp = Blueprint("auth", __name__)
 
 
 def _failed(response) -> bool:
-    """A sign-in attempt counts against the limits unless it succeeded (a redirect)."""
-    return response.status_code != 302
+    """A sign-in attempt counts against the limits unless it succeeded (a redirect) or was no attempt at all."""
+    return response.status_code != 302 and not g.get("not_a_sign_in", False)
 
 
-def _login_email_key() -> str:
-    return "login-account:" + (request.form.get("email") or "").strip().lower()[:254]
+def _typed_email() -> str:
+    return (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _login_account_address_key() -> str:
+    """Failed sign-ins to one account from one address: past the limit only that address is refused."""
+    return f"login-account:{_typed_email()}|{get_remote_address()}"
+
+
+def _account_mail_key() -> str:
+    return "account-mail:" + _typed_email()
+
+
+def _no_referrer(response):
+    """Keep a token in the URL out of any Referer header."""
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _account_mail_limited(view):
+    """Limit a page that mails a link: per client address and per typed address (existing or not)."""
+    view = limiter.limit(lambda: current_app.config["ACCOUNT_MAIL_LIMIT_PER_ADDRESS"], methods=["POST"],
+                         key_func=_account_mail_key)(view)
+    return limiter.limit(lambda: current_app.config["ACCOUNT_MAIL_LIMIT_PER_IP"], methods=["POST"])(view)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -42,17 +87,87 @@ def check_inbox():
     return render_template("auth/check_inbox.html", email=session.get("registered_email"))
 
 
-@bp.get("/activate/<token>")
+@bp.route("/register/resend", methods=["GET", "POST"])
+@_account_mail_limited
+def resend_activation():
+    """Mail the activation link again; the answer is the same whatever the address."""
+    form = EmailOnlyForm()
+    if form.validate_on_submit():
+        services.resend_activation(form.email.data)
+        session["registered_email"] = form.email.data
+        return redirect(url_for("auth.check_inbox"))
+    return render_template("auth/resend.html", form=form)
+
+
+@bp.route("/activate/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=_failed)
 def activate(token: str):
-    """Activate an account from the emailed link and sign it in."""
-    user = services.activate(token)
+    """Activate an account from the emailed link once its owner types the password they chose, and sign in."""
+    user = services.activation_target(token)
     if user is None:
         flash("That activation link is invalid, expired or already used. Try signing in.", "error")
         return redirect(url_for("auth.login"))
-    session.clear()
-    login_user(user)
-    flash("Welcome to oneclick! Your account is ready.", "success")
-    return redirect(url_for("main.dashboard"))
+    form = ActivateForm()
+    if form.validate_on_submit():
+        result = services.activate(token, form.password.data)
+        if result.user is not None:
+            session.clear()
+            login_user(result.user)
+            flash("Welcome to oneclick! Your account is ready.", "success")
+            return redirect(url_for("main.dashboard"))
+        if result.reason == "invalid":
+            flash("That activation link is invalid, expired or already used. Try signing in.", "error")
+            return redirect(url_for("auth.login"))
+        form.password.errors.append("That isn't the password chosen when this address was last registered.")
+    return _no_referrer(make_response(render_template("auth/activate.html", form=form, email=user.email)))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@_account_mail_limited
+def forgot_password():
+    """Mail a link to choose a new password; the answer is the same whatever the address."""
+    form = EmailOnlyForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        session["reset_email"] = form.email.data
+        return redirect(url_for("auth.forgot_password_sent"))
+    return render_template("auth/forgot.html", form=form)
+
+
+@bp.get("/password/forgot/sent")
+def forgot_password_sent():
+    """Tell the visitor to follow the link we mailed."""
+    return render_template("auth/forgot_sent.html", email=session.get("reset_email"))
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"], deduct_when=_failed)
+def reset_password(token: str):
+    """Choose a new password from the emailed link; every session and remember cookie ends, this browser signs in."""
+    user = services.reset_target(token)
+    if user is None:
+        flash("That reset link is invalid, expired or already used. Ask for a new one below.", "error")
+        return redirect(url_for("auth.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        user = services.reset_password(token, form.new_password.data)
+        if user is None:
+            flash("That reset link is invalid, expired or already used. Ask for a new one below.", "error")
+            return redirect(url_for("auth.forgot_password"))
+        session.clear()
+        login_user(user)
+        flash("Password changed. Every other device has been signed out.", "success")
+        return redirect(url_for("main.dashboard"))
+    return _no_referrer(make_response(render_template("auth/reset.html", form=form, email=user.email)))
+
+
+LOGIN_MESSAGES = {
+    "bad_credentials": "That email and password don't match an account.",
+    "unverified": "Please activate your account first: follow the link we emailed you.",
+    "captcha_required": "There have been many failed sign-ins to this account lately. "
+                        "Solve the security check and sign in again.",
+    "captcha_wrong": "That security check answer wasn't right. Try this new one.",
+}
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -60,35 +175,64 @@ def activate(token: str):
 @limiter.limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
     methods=["POST"],
-    key_func=_login_email_key,
+    key_func=_login_account_address_key,
     deduct_when=_failed,
 )
 def login():
-    """Sign in with email and password."""
+    """Sign in with email and password (and the visitor's own captcha while the account is under attack)."""
     next_url = safe_next(request.values.get("next"), url_for("main.dashboard"))
     if current_user.is_authenticated:
         return redirect(next_url)
     form = LoginForm()
-    if form.validate_on_submit():
-        result = services.authenticate(form.email.data, form.password.data)
+    captcha = None
+    switch = request.form.get("captcha_kind") if request.method == "POST" else None
+    if switch is not None:
+        # "Listen instead" / "Show a picture instead": no sign-in attempt, just another challenge.
+        g.not_a_sign_in = True
+        if session.get("login_captcha"):
+            kind = switch if switch in ("image", "audio") and attempts.captcha_issue_allowed() else None
+            captcha = _visitor_captcha(kind)
+    elif form.validate_on_submit():
+        result = services.sign_in(form.email.data, form.password.data, session.get("login_captcha"),
+                                  form.captcha_answer.data)
         if result.user is not None:
             session.clear()  # a fresh session on every sign-in
             login_user(result.user, remember=form.remember.data)
             return redirect(next_url)
-        if result.reason == "unverified":
-            form.form_errors.append("Please activate your account first: follow the link we emailed you.")
-        else:
-            form.form_errors.append("That email and password don't match an account.")
-    return render_template("auth/login.html", form=form, next=request.values.get("next", ""))
+        form.form_errors.append(LOGIN_MESSAGES[result.reason])
+        if result.needs_captcha:
+            captcha = _visitor_captcha(None)
+    form.captcha_answer.data = ""
+    return render_template("auth/login.html", form=form, next=request.values.get("next", ""), captcha=captcha)
+
+
+def _visitor_captcha(kind: str | None):
+    """Return this visitor's live sign-in captcha (a new one of ``kind`` when asked), its id kept in the session."""
+    kind = kind or session.get("login_captcha_kind")
+    row = services.login_captcha(session.get("login_captcha"), kind)
+    session["login_captcha"], session["login_captcha_kind"] = row.id, row.kind
+    return row
+
+
+@bp.get("/login/captcha/<captcha_id>.<ext>")
+@limiter.limit(lambda: current_app.config["CAPTCHA_LIMIT"])
+def login_captcha_media(captcha_id: str, ext: str):
+    """Serve the visitor's own sign-in captcha as an image (png) or audio (wav); anyone else's is 404."""
+    row = services.login_captcha_media(session.get("login_captcha"), captcha_id, ext)
+    if row is None:
+        abort(404)
+    response = current_app.response_class(row.challenge, mimetype=captchas.KINDS[row.kind])
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/logout")
 @login_required
 def logout():
-    """Sign out everywhere: this session, other sessions and every remember cookie."""
+    """Sign out everywhere: this session, other sessions and every remember cookie (deleted in this browser)."""
     services.end_all_sessions(current_user._get_current_object())  # CSRFProtect has checked the token
-    logout_user()
     session.clear()
+    logout_user()  # after clearing the session, so its mark to delete the remember cookie survives
     flash("You're signed out.", "info")
     return redirect(url_for("main.index"))
 
@@ -132,8 +276,8 @@ def delete():
     form = DeleteAccountForm()
     if form.validate_on_submit():
         if services.delete_account(current_user._get_current_object(), form.password.data):
-            logout_user()
             session.clear()
+            logout_user()  # after clearing the session, so its mark to delete the remember cookie survives
             flash("Your account and all of its data have been deleted.", "info")
             return redirect(url_for("main.index"))
         form.password.errors.append("That isn't your password.")

@@ -22,6 +22,9 @@ def test_register_activate_sign_in_and_out(page, live_server, screenshots):
     message = live_server.outbox()[-1]
     link = re.search(r"http://\S+/activate/\S+", message.get_content()).group(0)
     page.goto(link)
+    expect(page.get_by_role("heading", name="Activate your account")).to_be_visible()
+    page.get_by_label("Password").fill("a long enough password")
+    page.get_by_role("button", name="Activate my account").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome, Grace Hopper")
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_text("You're signed out.")).to_be_visible()
