@@ -24,6 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     _load_config(app, test_config)
+    _bound_route_ids(app)
     _init_extensions(app)
     _register_blueprints(app)
 
@@ -46,6 +47,13 @@ def _wrap_wsgi(app: Flask) -> None:
     fixes = {k: int(app.config[f"PROXY_FIX_{k.upper()}"]) for k in ("x_for", "x_proto", "x_host")}
     if any(fixes.values()):
         app.wsgi_app = ProxyFix(app.wsgi_app, **fixes)
+
+
+def _bound_route_ids(app: Flask) -> None:
+    """Make ``<int:...>`` route ids stop at 2**63 - 1, so a longer one is a 404 instead of a database error."""
+    from .validators import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
 
 
 def _load_config(app: Flask, test_config: dict | None) -> None:

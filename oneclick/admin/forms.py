@@ -7,12 +7,14 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SearchField, SubmitField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from ..validators import one_line
+
 
 class MemberSearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search changes nothing
 
-    q = SearchField("Email, name or handle", validators=[Optional(), Length(max=100)])
+    q = SearchField("Email, name or handle", validators=[Optional(), Length(max=100), one_line])
 
 
 class GrantForm(FlaskForm):

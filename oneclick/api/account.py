@@ -1,14 +1,13 @@
-"""API: the document itself, the member (``/me``), their restriction, support requests and captcha images."""
+"""API: the document itself, the member (``/me``), their restriction and support requests."""
 
 from __future__ import annotations
 
 from flask import current_app, jsonify
 
 from ..clock import utcnow
-from ..invitations import captcha as captchas
 from ..invitations import services as invitations
 from .core import acting_user, iso, operation
-from .errors import ApiError, not_found
+from .errors import ApiError
 from .fields import Choice, Const, Str, parse_body
 
 
@@ -81,7 +80,7 @@ def lift_restriction():
 
 SUPPORT_BODY = {
     "kind": Choice(("more_invitations", "lift_restriction"), required=True),
-    "message": Str(max_length=1000, required=True, description="What support should know."),
+    "message": Str(max_length=1000, required=True, multiline=True, description="What support should know."),
 }
 
 
@@ -103,19 +102,3 @@ def support():
         raise ApiError(409, decision.reason, invitations.explain(decision))
     body = {"kind": data["kind"], "message": data["message"], "status": "open", "created_at": iso(now)}
     return jsonify(body), 201
-
-
-@operation(
-    "/captchas/<public_id:captcha_id>",
-    "GET",
-    summary="A captcha image (PNG)",
-    tag="Invitations",
-    description="The `image_url` of a `captcha_required` answer: six digits to send back as `captcha_answer`.",
-    responses={200: "binary:image/png"},
-)
-def captcha_image(captcha_id: str):
-    """Return the member's own live captcha as a PNG."""
-    row = captchas.challenge(acting_user().id, captcha_id, utcnow())
-    if row is None or row.kind != "image":
-        raise not_found("No live captcha of yours has this id.")
-    return current_app.response_class(row.challenge, mimetype="image/png")

@@ -13,16 +13,17 @@ from datetime import UTC, datetime
 from email_validator import EmailNotValidError, validate_email
 from flask import request
 
+from ..validators import CONTROL_MULTI_LINE, CONTROL_ONE_LINE, control_problem
 from .errors import invalid
 
 MISSING = object()
 
 # Character classes spelled out (no \s, whose meaning differs between regex engines), shared by the checks
 # below and the JSON Schema patterns in the OpenAPI document.
-_CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f"  # control characters other than tab, newline and return
-_NO_CONTROL = f"[^{_CONTROL}]"
+# Control characters: the one rule in oneclick/validators.py (one-line fields refuse tab, CR and LF too).
+_NO_CONTROL = f"[^{CONTROL_ONE_LINE}]"
+_NO_CONTROL_MULTI_LINE = f"[^{CONTROL_MULTI_LINE}]"
 _VISIBLE = r"[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
-_CONTROL_RE = re.compile(f"[{_CONTROL}]")
 _VISIBLE_RE = re.compile(_VISIBLE)
 _RFC3339_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})\Z", re.ASCII)
 
@@ -62,12 +63,13 @@ class Field:
 
 
 class Str(Field):
-    """Text, stripped of surrounding white space, within a length range."""
+    """Text, stripped of surrounding white space, within a length range; one line unless ``multiline``."""
 
-    def __init__(self, *, min_length: int = 0, max_length: int, **kwargs):
+    def __init__(self, *, min_length: int = 0, max_length: int, multiline: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.min_length = min_length
         self.max_length = max_length
+        self.multiline = multiline
 
     def parse(self, value):
         # The checks run on the value as sent, exactly as the JSON Schema below states them; then it is stripped.
@@ -75,8 +77,9 @@ class Str(Field):
             raise ValueError("Must be a string.")
         if len(value) > self.max_length:
             raise ValueError(f"Use at most {self.max_length} characters.")
-        if _CONTROL_RE.search(value):
-            raise ValueError("Must not contain control characters.")
+        problem = control_problem(value, multiline=self.multiline)
+        if problem:
+            raise ValueError(problem)
         if self.min_length and not _VISIBLE_RE.search(value):
             raise ValueError("Must not be empty.")
         try:
@@ -90,11 +93,12 @@ class Str(Field):
 
     def base_schema(self) -> dict:
         schema: dict = {"type": "string", "maxLength": self.max_length}
+        allowed = _NO_CONTROL_MULTI_LINE if self.multiline else _NO_CONTROL
         if self.min_length:
             schema["minLength"] = self.min_length
-            schema["pattern"] = f"^{_NO_CONTROL}*{_VISIBLE}{_NO_CONTROL}*$"
+            schema["pattern"] = f"^{allowed}*{_VISIBLE}{allowed}*$"
         else:
-            schema["pattern"] = f"^{_NO_CONTROL}*$"
+            schema["pattern"] = f"^{allowed}*$"
         return schema
 
 

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from ..validators import one_line
 from .services import NAME_MAX
 
 
@@ -16,7 +17,7 @@ def _strip(value):
 class TokenForm(FlaskForm):
     name = StringField(
         "Token name",
-        validators=[DataRequired(message="Name the token."), Length(max=NAME_MAX)],
+        validators=[DataRequired(message="Name the token."), Length(max=NAME_MAX), one_line],
         filters=[_strip],
         description='What will use it, e.g. "CRM sync" or "Signature generator".',
     )

@@ -31,7 +31,7 @@ def _token_from(url: str) -> str:
 
 SEND_BODY = {
     "url": Str(min_length=1, max_length=500, required=True, description="The one-click URL, or its token."),
-    "note": Str(max_length=300, description="A short note for the owner."),
+    "note": Str(max_length=300, multiline=True, description="A short note for the owner."),
 }
 
 
@@ -41,7 +41,8 @@ SEND_BODY = {
     summary="Send a one-click request through a link",
     tag="Requests",
     description="As the token's member, ask the link's owner to connect. Answers 201 with the new request, "
-    "or 200 with your earlier request when one is still waiting.",
+    "or 200 with your earlier request when one is still waiting. Declining and blocking are silent: a request "
+    "the owner declined, or from an address they blocked, answers like any other (`pending`).",
     body=SEND_BODY,
     responses={200: "Request", 201: "Request"},
     errors=("self_invite", "not_found", "already_connected", "link_inactive", "rate_limited"),
@@ -66,22 +67,23 @@ def send_request():
         raise ApiError(
             429, "rate_limited", "This link takes no more requests today.", headers={"Retry-After": str(seconds)}
         )
-    row = db.session.get(ConnectionRequest, result.request_id) if result.request_id is not None else None
-    if row is None:
-        # Nothing was stored (the owner doesn't take requests from this address); that is never revealed.
-        body = {"id": None, "name": user.name, "email": user.email, "note": data.get("note", ""),
-                "link_id": None, "status": "pending", "created_at": iso(now)}
-        return jsonify(body), 201
-    body = {
+    # Every other outcome stored a request (a blocked sender's lands declined): the answer never tells them apart.
+    row = db.session.get(ConnectionRequest, result.request_id)
+    body = {**_request_body(row), "status": _REQUESTER_STATUS.get(row.status, "pending")}
+    return jsonify(body), 200 if result.outcome == "already_pending" else 201
+
+
+def _request_body(row: ConnectionRequest) -> dict:
+    return {
         "id": row.id,
         "name": row.name,
         "email": row.requester_email,
         "note": row.note,
         "link_id": row.link_id,
-        "status": _REQUESTER_STATUS.get(row.status, "pending"),
+        "status": row.status,
+        "email_confirmed": row.email_confirmed_at is not None,
         "created_at": iso(row.created_at),
     }
-    return jsonify(body), 200 if result.outcome == "already_pending" else 201
 
 
 LIST_QUERY = {
@@ -131,6 +133,7 @@ def list_requests():
             "note": r.note,
             "link_id": link_ids.get(r.id),
             "status": r.status,
+            "email_confirmed": r.email_confirmed,
             "created_at": iso(r.created_at),
         }
         for r in page.rows
@@ -147,16 +150,7 @@ def _decide(request_id: int, action: str, outcome: str):
     row = db.session.get(ConnectionRequest, request_id)
     if not done and row.status != outcome:
         raise ApiError(409, "already_decided", f"This request was {row.status} already.")
-    body = {
-        "id": row.id,
-        "name": row.name,
-        "email": row.requester_email,
-        "note": row.note,
-        "link_id": row.link_id,
-        "status": row.status,
-        "created_at": iso(row.created_at),
-    }
-    return jsonify(body)
+    return jsonify(_request_body(row))
 
 
 @operation(

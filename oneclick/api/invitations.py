@@ -5,12 +5,15 @@ The quota rules decide; this module only turns their reason codes into the API's
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, url_for
+from flask import current_app, jsonify, request, url_for
+from flask_limiter.util import get_remote_address
 
 from ..clock import utcnow
+from ..extensions import limiter
+from ..invitations import captcha as captchas
 from ..invitations import services
 from ..invitations.rules import RELATIONSHIPS, Decision, Relationship, Status
-from .core import acting_user, decode_cursor, encode_cursor, iso, operation
+from .core import acting_user, current_token, decode_cursor, encode_cursor, iso, operation
 from .errors import ApiError, invalid, not_found
 from .fields import Choice, Email, Str, parse_body, parse_query
 
@@ -19,6 +22,27 @@ CONFLICTS = {
     "already_connected", "already_pending", "already_answered", "not_withdrawable", "not_resendable",
     "resend_too_soon", "not_deletable",
 }
+
+
+
+def _member_key() -> str:
+    """Key the captcha limits by member, exactly as the web pages do (``invitations.views._member_key``)."""
+    token = current_token()
+    return f"member:{token.user_id}" if token is not None else f"ip:{get_remote_address()}"
+
+
+def _no_captcha_try() -> bool:
+    body = request.get_json(silent=True)
+    return not (isinstance(body, dict) and (body.get("captcha_answer") or body.get("captcha_id")))
+
+
+# The same scopes, keys and CAPTCHA_LIMIT as the web form and its captcha images: web and API share one bucket.
+captcha_limit = limiter.shared_limit(
+    lambda: current_app.config["CAPTCHA_LIMIT"], scope="captcha", key_func=_member_key, exempt_when=_no_captcha_try
+)
+captcha_media_limit = limiter.shared_limit(
+    lambda: current_app.config["CAPTCHA_LIMIT"], scope="captcha-media", key_func=_member_key
+)
 
 MEMBERS_QUERY = {"q": Str(max_length=100, description="Part of a name or handle (at least 2 characters).")}
 
@@ -69,8 +93,8 @@ def _recipient_json(inv) -> dict:
 
 
 def _captcha_extra(sender, member) -> dict:
-    """Issue a fresh captcha for the sender and return it as the error body's ``captcha``."""
-    screen = services.invite_screen(sender, member, utcnow())
+    """Return the sender's live captcha (a picture; minted if none) as the error body's ``captcha``."""
+    screen = services.invite_screen(sender, member, utcnow(), "image")
     if screen.captcha is None:
         return {}
     image_url = current_app.config["PUBLIC_URL"] + url_for("api.captcha_image", captcha_id=screen.captcha.id)
@@ -115,6 +139,7 @@ def _refusal(decision: Decision, sender, member) -> ApiError:
         "already_connected", "already_pending", "captcha_required",
     ),
 )
+@captcha_limit
 def send_invitation():
     """Send an invitation under the quota rules."""
     data = parse_body(SEND_BODY)
@@ -149,6 +174,24 @@ def send_invitation():
         "created_at": iso(inv.created_at),
     }
     return jsonify(body), 201
+
+
+@operation(
+    "/captchas/<public_id:captcha_id>",
+    "GET",
+    summary="A captcha image (PNG)",
+    tag="Invitations",
+    description="The `image_url` of a `captcha_required` answer: six digits to send back as `captcha_answer`. "
+    "The same image is shown until it is answered or expires; fetching images counts against the captcha limit.",
+    responses={200: "binary:image/png"},
+)
+@captcha_media_limit
+def captcha_image(captcha_id: str):
+    """Return the member's own live captcha as a PNG."""
+    row = captchas.challenge(acting_user().id, captcha_id, utcnow())
+    if row is None or row.kind != "image":
+        raise not_found("No live captcha of yours has this id.")
+    return current_app.response_class(row.challenge, mimetype="image/png")
 
 
 SENT_QUERY = {

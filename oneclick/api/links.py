@@ -16,7 +16,7 @@ CHANNEL_VALUES = tuple(value for value, _ in CHANNELS)
 LINK_BODY = {
     "label": Str(min_length=1, max_length=80, required=True, description="Only you see it."),
     "channel": Choice(CHANNEL_VALUES, description="Where the link goes; `other` when omitted."),
-    "message": Str(max_length=MESSAGE_MAX, description="Shown to visitors above the request form."),
+    "message": Str(max_length=MESSAGE_MAX, multiline=True, description="Shown to visitors above the request form."),
     "expires_at": DateTime(nullable=True, description="The link stops taking requests at this time."),
     "max_requests": Int(minimum=1, maximum=MAX_REQUESTS_LIMIT, nullable=True),
     "auto_accept": Bool(description="Accept requests through this link automatically."),

@@ -16,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
+from ..validators import multi_line, one_line
 from .rules import RELATIONSHIP_LABELS
 
 
@@ -40,14 +41,14 @@ class SearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search changes nothing
 
-    q = SearchField("Name or handle", validators=[Optional(), Length(max=100)], filters=[_strip])
+    q = SearchField("Name or handle", validators=[Optional(), Length(max=100), one_line], filters=[_strip])
 
 
 class InviteForm(FlaskForm):
     how_known = RadioField("How do you know them?", validators=[InputRequired(message="Choose how you know them.")])
     message = TextAreaField(
         "Personal note",
-        validators=[MessageLength()],
+        validators=[MessageLength(), multi_line],
         filters=[_strip],
         description="Remind them how you know each other and why you'd like to connect. "
         "A personal note makes an invitation far more welcome than a blank one.",
@@ -60,7 +61,7 @@ class InviteForm(FlaskForm):
     )
     captcha_id = HiddenField()
     captcha_answer = StringField(
-        "Security check", validators=[Optional(), Length(max=20)], filters=[_strip],
+        "Security check", validators=[Optional(), Length(max=20), one_line], filters=[_strip],
         description="Type the six digits you see (or hear).",
     )
     submit = SubmitField("Send invitation")
@@ -84,7 +85,7 @@ class EmailInviteForm(InviteForm):
         validators=[DataRequired(), Length(max=254), Email(message="Enter a valid email address.")],
         filters=[_lower],
     )
-    name = StringField("Their name", validators=[Optional(), Length(max=100)], filters=[_strip])
+    name = StringField("Their name", validators=[Optional(), Length(max=100), one_line], filters=[_strip])
 
 
 class LiftForm(FlaskForm):
@@ -98,7 +99,7 @@ class LiftForm(FlaskForm):
 class SupportRequestForm(FlaskForm):
     message = TextAreaField(
         "Your message to support",
-        validators=[DataRequired(message="Tell support a few words."), Length(max=1000)],
+        validators=[DataRequired(message="Tell support a few words."), Length(max=1000), multi_line],
         filters=[_strip],
     )
     promise = BooleanField(
@@ -111,7 +112,7 @@ class SupportRequestForm(FlaskForm):
 class MoreInvitationsForm(FlaskForm):
     message = TextAreaField(
         "Why do you need more invitations?",
-        validators=[DataRequired(message="Tell support a few words."), Length(max=1000)],
+        validators=[DataRequired(message="Tell support a few words."), Length(max=1000), multi_line],
         filters=[_strip],
     )
     submit = SubmitField("Ask for more invitations")

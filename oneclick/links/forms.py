@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -19,6 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..clock import utcnow
+from ..validators import multi_line, one_line
 
 CHANNELS = [
     ("email", "Email signature"),
@@ -41,6 +42,8 @@ def expiry_from_date(day) -> datetime | None:
     """Return the moment a link set to expire on ``day`` stops working: the end of that UTC day."""
     if day is None:
         return None
+    if day == date.max:  # the day after 9999-12-31 can't be represented: its last microsecond is the end
+        return datetime.combine(day, time.max, tzinfo=UTC)
     return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
 
 
@@ -54,7 +57,7 @@ def date_from_expiry(moment: datetime | None):
 class LinkForm(FlaskForm):
     label = StringField(
         "Label",
-        validators=[DataRequired(message="Give the link a label."), Length(max=80)],
+        validators=[DataRequired(message="Give the link a label."), Length(max=80), one_line],
         filters=[_strip],
         description='Only you see this, e.g. "Email signature" or "PyCon talk slides".',
     )
@@ -63,7 +66,11 @@ class LinkForm(FlaskForm):
     )
     message = TextAreaField(
         "Welcome message",
-        validators=[Optional(), Length(max=MESSAGE_MAX, message=f"Keep the message to {MESSAGE_MAX} characters.")],
+        validators=[
+            Optional(),
+            Length(max=MESSAGE_MAX, message=f"Keep the message to {MESSAGE_MAX} characters."),
+            multi_line,
+        ],
         filters=[_strip],
         description=f"Optional. Visitors see it above the request form (up to {MESSAGE_MAX} characters).",
     )
@@ -111,5 +118,5 @@ class SnippetOptionsForm(FlaskForm):
     class Meta:
         csrf = False
 
-    text = StringField("Link text", validators=[Optional(), Length(max=60)], filters=[_strip], default="")
+    text = StringField("Link text", validators=[Optional(), Length(max=60), one_line], filters=[_strip], default="")
     qr = BooleanField("Add a small QR code to the email signature")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import EmailField, Field, HiddenField, RadioField, SearchField, SelectField, StringField, TextAreaField
@@ -13,11 +11,10 @@ from wtforms.widgets import HiddenInput
 
 from .. import tokens
 from ..clock import utcnow
+from ..validators import multi_line, one_line
 from .services import NOTIFY_MODES, SOURCES, STATUSES
 
 NOTE_MAX = 300
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_LINE_BREAK = re.compile(r"[\r\n]")
 
 
 def _strip(value):
@@ -26,16 +23,6 @@ def _strip(value):
 
 def _lower(value):
     return value.strip().lower() if isinstance(value, str) else value
-
-
-def _no_control(form, field):
-    if field.data and _CONTROL.search(field.data):
-        raise ValidationError("Remove the invisible control characters.")
-
-
-def _one_line(form, field):
-    if field.data and (_LINE_BREAK.search(field.data) or _CONTROL.search(field.data)):
-        raise ValidationError("Use a single line without control characters.")
 
 
 class PublicFormMeta:
@@ -57,7 +44,7 @@ class GuestRequestForm(FlaskForm):
 
     Meta = PublicFormMeta
 
-    name = StringField("Your name", validators=[DataRequired(), Length(max=100), _one_line], filters=[_strip])
+    name = StringField("Your name", validators=[DataRequired(), Length(max=100), one_line], filters=[_strip])
     email = EmailField(
         "Your email",
         validators=[DataRequired(), Length(max=254), Email(message="Enter a valid email address.")],
@@ -66,7 +53,7 @@ class GuestRequestForm(FlaskForm):
     )
     note = TextAreaField(
         "How do we know each other? (optional)",
-        validators=[Optional(), Length(max=NOTE_MAX), _no_control],
+        validators=[Optional(), Length(max=NOTE_MAX), multi_line],
         filters=[_strip],
         description=f"Up to {NOTE_MAX} characters.",
     )
@@ -85,6 +72,12 @@ class GuestRequestForm(FlaskForm):
     def is_bot(self) -> bool:
         """Return True when the honeypot field was filled in."""
         return bool(self.website.data)
+
+
+class GuestConfirmForm(FlaskForm):
+    """The button on a guest's confirmation page (a POST, so mail scanners that open links confirm nothing)."""
+
+    Meta = PublicFormMeta
 
 
 class IdListField(Field):
@@ -119,7 +112,7 @@ class InboxFilterForm(FlaskForm):
         choices=[SelectChoice(s, s.title()) for s in STATUSES], default="pending", validators=[Optional()]
     )
     link = SelectField("Link", choices=[SelectChoice("", "All links")], default="", validate_choice=False)
-    q = SearchField("Search name or email", validators=[Optional(), Length(max=100)], filters=[_strip])
+    q = SearchField("Search name or email", validators=[Optional(), Length(max=100), one_line], filters=[_strip])
     after = HiddenField(validators=[Optional(), Length(max=40)])
 
 
@@ -129,7 +122,7 @@ class ConnectionsFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = SearchField("Search name or email", validators=[Optional(), Length(max=100)], filters=[_strip])
+    q = SearchField("Search name or email", validators=[Optional(), Length(max=100), one_line], filters=[_strip])
     source = SelectField(
         "Came from",
         choices=[

@@ -19,9 +19,18 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import tokens
 from ..extensions import db
-from ..links.services import resolve_token
+from ..links.services import link_token, resolve_token
 from ..mail import send_mail
-from ..models import Block, Connection, ConnectionRequest, InviteLink, User, UTCDateTime
+from ..models import (
+    Block,
+    Connection,
+    ConnectionRequest,
+    GuestConfirmation,
+    InviteLink,
+    User,
+    UTCDateTime,
+    new_public_id,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +49,10 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # --- Keyset cursors ----------------------------------------------------------------------------------
 
 
+#: Largest id a (64-bit) primary key can hold; a cursor naming a larger one is malformed.
+MAX_ROW_ID = 2**63 - 1
+
+
 def encode_cursor(created_at: datetime, row_id: int) -> str:
     """Return an opaque cursor for the row after which the next page starts."""
     micros = (created_at - _EPOCH) // timedelta(microseconds=1)
@@ -51,7 +64,10 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
     if not cursor or len(cursor) > 40:
         return None
     micros, sep, row_id = cursor.partition("-")
-    if not sep or not micros.isdigit() or not row_id.isdigit():
+    # ASCII digits only: str.isdigit() also takes "²" or "٣", which int() then refuses or reads differently.
+    if not sep or not (micros + row_id).isascii() or not micros.isdigit() or not row_id.isdigit():
+        return None
+    if int(row_id) > MAX_ROW_ID:  # beyond a 64-bit column: no row comes after it, and the database would refuse it
         return None
     try:
         return _EPOCH + timedelta(microseconds=int(micros)), int(row_id)
@@ -77,7 +93,8 @@ class VisitorState:
     """What the request area of a landing page shows to this visitor.
 
     ``kind``: "owner" (previewing their own link), "connected", "pending" (``since`` is the request
-    date), "member" (one-button form) or "guest" (name, email and note).
+    date), "member" (one-button form), "guest" (name, email and note) or "guest_sent" (this browser sent a
+    guest request on ``since``: "check your inbox", the same whatever became of it).
     """
 
     kind: str
@@ -110,27 +127,15 @@ def _is_connected(owner_id: int, email: str) -> bool:
 
 
 def visitor_state(
-    link: InviteLink, viewer: User | None, now: datetime, guest_request_id: int | None = None
+    link: InviteLink, viewer: User | None, now: datetime, guest_sent_at: datetime | None = None
 ) -> VisitorState:
-    """Return what the request area shows; anonymous visitors cost no query unless they sent one before.
+    """Return what the request area shows; anonymous visitors cost no query.
 
-    ``guest_request_id`` is the request this browser sent to the link's owner as a guest, if any.
+    ``guest_sent_at`` is when this browser sent the link's owner a guest request, if it did. What became of
+    that request is never looked up: anyone can type any address, so the page must not depend on it.
     """
     if viewer is None:
-        if guest_request_id is None:
-            return VisitorState("guest")
-        sent = db.session.scalar(
-            select(ConnectionRequest).where(
-                ConnectionRequest.id == guest_request_id, ConnectionRequest.owner_id == link.owner_id
-            )
-        )
-        if sent is None:
-            return VisitorState("guest")
-        if sent.status == "accepted":
-            return VisitorState("connected") if _is_connected(link.owner_id, sent.requester_email) else VisitorState(
-                "guest"
-            )
-        return VisitorState("pending", sent.created_at)
+        return VisitorState("guest") if guest_sent_at is None else VisitorState("guest_sent", guest_sent_at)
     if viewer.id == link.owner_id:
         return VisitorState("owner")
     if _is_connected(link.owner_id, viewer.email):
@@ -146,8 +151,9 @@ class SendResult:
     """What happened to a request.
 
     ``outcome``: "sent", "connected" (auto-accept), "already_pending", "already_connected",
-    "own_link", "unavailable" (``link_state`` says why) or "daily_cap". A blocked sender gets "sent"
-    and nothing is stored: a block is never revealed.
+    "own_link", "unavailable" (``link_state`` says why) or "daily_cap". A blocked sender gets "sent" and
+    a request that is declined at once (a real row, so every later answer matches an unblocked sender's):
+    a block is never revealed.
     """
 
     outcome: str
@@ -178,15 +184,94 @@ def _connect(owner: User, requester_id: int | None, email: str, name: str, link_
         )
 
 
-def send_request(
-    token: str, requester: User | None, name: str, email: str, note: str, now: datetime
-) -> SendResult:
-    """Send a connection request through the link in ``token``; at most one pending per (owner, sender).
+@dataclass(frozen=True, slots=True)
+class _Notice:
+    """An instant notification to mail once the request is committed."""
 
-    ``requester`` is the signed-in member (their own name and email are used) or None for a guest.
-    Concurrent double submits create one request: they queue on the link row (SQLite: BEGIN
-    IMMEDIATE), and the partial unique index catches the rest (two links of one owner).
+    to: str
+    owner_name: str
+    name: str
+    email: str
+    note: str
+    link_label: str
+    auto: bool
+
+
+def _place_request(
+    link, owner: User, requester_id: int | None, name: str, email: str, note: str, now: datetime
+) -> tuple[SendResult, _Notice | None]:
+    """Decide and store one request from a verified address through an open link whose row the caller locked.
+
+    Does not commit, except that a lost race rolls the whole transaction back (the caller's writes too).
+    The caller rolls back on "daily_cap" and commits otherwise, then sends the notice.
     """
+    owner_id, owner_name = owner.id, owner.name
+    who = {"owner_name": owner_name, "owner_public_id": owner.public_id}
+    if _is_connected(owner.id, email):
+        return SendResult("already_connected", **who), None
+    existing = _open_request(owner.id, email)
+    if existing is not None:
+        return SendResult("already_pending", request_id=existing.id, since=existing.created_at, **who), None
+
+    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    today = db.session.scalar(
+        select(func.count())
+        .select_from(ConnectionRequest)
+        .where(ConnectionRequest.link_id == link.id, ConnectionRequest.created_at >= day_start)
+    )
+    if today >= current_app.config["REQUEST_DAILY_CAP_PER_LINK"]:
+        return SendResult("daily_cap", **who), None
+
+    blocked = db.session.scalar(select(Block.id).where(Block.owner_id == owner.id, Block.email == email)) is not None
+    auto = bool(link.auto_accept) and not blocked
+    status = "declined" if blocked else ("accepted" if auto else "pending")
+    req = ConnectionRequest(
+        owner_id=owner.id,
+        link_id=link.id,
+        requester_id=requester_id,
+        requester_email=email,
+        name=name,
+        note=note or "",
+        status=status,
+        created_at=now,
+        decided_at=now if status != "pending" else None,
+        email_confirmed_at=now,
+    )
+    db.session.add(req)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Another submit for the same (owner, sender) won the race: answer with its request.
+        db.session.rollback()
+        existing = _open_request(owner_id, email)
+        if existing is None:  # pragma: no cover - the winner was decided between our two statements
+            return SendResult("already_connected", **who), None
+        return SendResult("already_pending", request_id=existing.id, since=existing.created_at, **who), None
+    if auto:
+        _connect(owner, req.requester_id, email, name, link.id, now)
+    # A blocked sender is told "sent" and their request lands declined, unannounced.
+    result = SendResult("connected" if auto else "sent", request_id=req.id, since=now, **who)
+    notice = None
+    if owner.notify_mode == "instant" and not blocked:
+        notice = _Notice(owner.email, owner_name, name, email, note or "", link.label, auto)
+    return result, notice
+
+
+def _send_notice(notice: _Notice | None) -> None:
+    if notice is not None:
+        _notify_instant(notice.to, notice.owner_name, notice.name, notice.email, notice.note, notice.link_label,
+                        notice.auto)
+
+
+def send_request(token: str, requester: User, name: str, email: str, note: str, now: datetime) -> SendResult:
+    """Send a member's connection request through the link in ``token``; at most one pending per (owner, sender).
+
+    The member's own (verified) name and email are used; guests go through ``start_guest_request`` and
+    ``confirm_guest_request`` instead. Concurrent double submits create one request: they queue on the link
+    row (SQLite: BEGIN IMMEDIATE), and the partial unique index catches the rest (two links of one owner).
+    """
+    if requester is None:
+        raise ValueError("guests send through start_guest_request (double opt-in)")
     parsed = tokens.unsign_link(token)
     if parsed is None:
         return SendResult("unavailable", "not_found")
@@ -197,87 +282,206 @@ def send_request(
         return SendResult("unavailable", resolution.state)
     link = resolution.link
     owner = db.session.get(User, link.owner_id)
-    owner_id, owner_name = owner.id, owner.name
-    who = {"owner_name": owner_name, "owner_public_id": owner.public_id}
-    if requester is not None:
-        if requester.id == owner.id:
-            db.session.rollback()
-            return SendResult("own_link", **who)
-        name, email = requester.name, requester.email
-    email = email.strip().lower()
-
-    if db.session.scalar(select(Block.id).where(Block.owner_id == owner.id, Block.email == email)) is not None:
+    if requester.id == owner.id:
         db.session.rollback()
-        return SendResult("sent", **who)
-    if _is_connected(owner.id, email):
-        db.session.rollback()
-        return SendResult("already_connected", **who)
-    existing = _open_request(owner.id, email)
-    if existing is not None:
-        result = SendResult("already_pending", request_id=existing.id, since=existing.created_at, **who)
+        return SendResult("own_link", owner_name=owner.name, owner_public_id=owner.public_id)
+    result, notice = _place_request(
+        link, owner, requester.id, requester.name, requester.email.strip().lower(), note, now
+    )
+    if result.outcome == "daily_cap":
         db.session.rollback()
         return result
-
-    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    today = db.session.scalar(
-        select(func.count())
-        .select_from(ConnectionRequest)
-        .where(ConnectionRequest.link_id == link.id, ConnectionRequest.created_at >= day_start)
-    )
-    if today >= current_app.config["REQUEST_DAILY_CAP_PER_LINK"]:
-        db.session.rollback()
-        return SendResult("daily_cap", **who)
-
-    auto = bool(link.auto_accept)
-    req = ConnectionRequest(
-        owner_id=owner.id,
-        link_id=link.id,
-        requester_id=requester.id if requester is not None else None,
-        requester_email=email,
-        name=name,
-        note=note or "",
-        status="accepted" if auto else "pending",
-        created_at=now,
-        decided_at=now if auto else None,
-    )
-    db.session.add(req)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        # Another submit for the same (owner, sender) won the race: answer with its request.
-        db.session.rollback()
-        existing = _open_request(owner_id, email)
-        if existing is None:  # pragma: no cover - the winner was decided between our two statements
-            db.session.rollback()
-            return SendResult("already_connected", **who)
-        result = SendResult("already_pending", request_id=existing.id, since=existing.created_at, **who)
-        db.session.rollback()
-        return result
-    if auto:
-        _connect(owner, req.requester_id, email, name, link.id, now)
-    result = SendResult("connected" if auto else "sent", request_id=req.id, since=now, **who)
-    mode, owner_email, link_label = owner.notify_mode, owner.email, link.label
     db.session.commit()
-    if mode == "instant":
-        _notify_instant(owner_email, owner_name, name, email, note or "", link_label, auto)
+    _send_notice(notice)
     return result
 
 
-def attach_guest_history(user: User, now: datetime) -> None:
-    """Give a newly verified member the requests and connections they made as a guest with this email.
+# --- Guests: double opt-in ---------------------------------------------------------------------------------
 
+
+@dataclass(frozen=True, slots=True)
+class GuestStart:
+    """What a guest's form did: "mailed" (always, whatever the address did before), "own_address" or
+    "unavailable" (``link_state`` says why)."""
+
+    outcome: str
+    link_state: str = "ok"
+    owner_name: str = ""
+    owner_public_id: str = ""
+
+
+def _confirm_max_age() -> int:
+    return int(current_app.config["GUEST_CONFIRM_MAX_AGE"])
+
+
+def start_guest_request(token: str, name: str, email: str, note: str, now: datetime) -> GuestStart:
+    """Keep a guest's request unconfirmed and mail its sender a confirmation link (the double opt-in).
+
+    Every address gets the same answer and the same mail, whether it is new, pending, declined, connected or
+    blocked: what it did is decided when the address's owner confirms. One unconfirmed row per (owner, email):
+    sending again re-mails it, and changed details give it a new id, so only the newest mail confirms them.
+    """
+    resolution = resolve_token(token, now)
+    if not resolution.ok:
+        db.session.rollback()
+        return GuestStart("unavailable", resolution.state)
+    link = resolution.link
+    owner = db.session.get(User, link.owner_id)
+    who = {"owner_name": owner.name, "owner_public_id": owner.public_id}
+    email = email.strip().lower()
+    if email == owner.email.lower():
+        db.session.rollback()
+        return GuestStart("own_address", **who)
+    note = note or ""
+    gc = GuestConfirmation
+    for attempt in range(2):
+        row = db.session.scalar(
+            select(gc).where(gc.owner_id == owner.id, gc.email == email, gc.confirmed_at.is_(None)).with_for_update()
+        )
+        if row is None:
+            row = GuestConfirmation(owner_id=owner.id, link_id=link.id, email=email, name=name, note=note,
+                                    created_at=now, sent_at=now)
+            db.session.add(row)
+        else:
+            if (row.name, row.note, row.link_id) != (name, note, link.id):
+                row.public_id = new_public_id()  # older mails no longer confirm other details
+            row.name, row.note, row.link_id, row.sent_at = name, note, link.id, now
+        try:
+            db.session.commit()
+            break
+        except IntegrityError:  # a simultaneous submit for this address inserted first: update that row
+            db.session.rollback()
+            if attempt:
+                raise
+    public_id = row.public_id
+    url = current_app.config["PUBLIC_URL"] + url_for(
+        "requests.confirm", token=tokens.sign_guest_confirmation(public_id)
+    )
+    text = render_template(
+        "email/guest_confirm.txt", owner_name=owner.name, url=url, days=max(1, _confirm_max_age() // 86400)
+    )
+    try:
+        send_mail(email, f"Confirm your request to connect with {owner.name}", text)
+    except Exception:  # the visitor can send the form again; the answer must not differ
+        log.exception("could not mail a guest confirmation link")
+    return GuestStart("mailed", **who)
+
+
+@dataclass(frozen=True, slots=True)
+class PendingGuest:
+    """A guest confirmation as its page shows it; ``state`` is "ok", "used" or "gone"."""
+
+    state: str
+    owner_name: str = ""
+    name: str = ""
+    note: str = ""
+
+
+def guest_confirmation(public_id: str) -> PendingGuest:
+    """Return the unconfirmed guest request behind a confirmation link, for the page that confirms it."""
+    row = db.session.scalar(select(GuestConfirmation).where(GuestConfirmation.public_id == public_id))
+    if row is None or row.link_id is None:
+        db.session.rollback()
+        return PendingGuest("gone")
+    owner = db.session.get(User, row.owner_id)
+    result = PendingGuest("used" if row.confirmed_at is not None else "ok", owner.name, row.name, row.note)
+    db.session.commit()
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmResult:
+    """What confirming did: ``request`` (a SendResult) when the link was live, else ``state`` "used"/"gone"."""
+
+    state: str
+    request: SendResult | None = None
+    link_public_id: str = ""
+    link_token: str = ""
+
+
+def confirm_guest_request(public_id: str, now: datetime) -> ConfirmResult:
+    """Confirm a guest's address and place their request: only now it counts, notifies and auto-accepts.
+
+    Single use: a conditional UPDATE claims the confirmation, under the link's row lock (SQLite: BEGIN
+    IMMEDIATE), so simultaneous clicks place one request. Over the link's daily cap nothing is claimed:
+    the same link works again tomorrow, while it lasts.
+    """
+    gc = GuestConfirmation
+    row = db.session.scalar(select(gc).where(gc.public_id == public_id))
+    if row is None or row.link_id is None:
+        db.session.rollback()
+        return ConfirmResult("gone")
+    if row.confirmed_at is not None:
+        db.session.rollback()
+        return ConfirmResult("used")
+    link_row = db.session.scalar(select(InviteLink).where(InviteLink.id == row.link_id).with_for_update())
+    if link_row is None:
+        db.session.rollback()
+        return ConfirmResult("gone")
+    token = link_token(link_row)
+    resolution = resolve_token(token, now)
+    owner = db.session.get(User, row.owner_id)
+    who = {"owner_name": owner.name, "owner_public_id": owner.public_id}
+    where = {"link_public_id": link_row.public_id, "link_token": token}
+    if not resolution.ok:
+        db.session.rollback()
+        return ConfirmResult("ok", SendResult("unavailable", resolution.state, **who), **where)
+    claimed = db.session.execute(
+        update(gc).where(gc.id == row.id, gc.confirmed_at.is_(None)).values(confirmed_at=now),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        return ConfirmResult("used")
+    name, email, note = row.name, row.email, row.note
+    result, notice = _place_request(resolution.link, owner, None, name, email, note, now)
+    if result.outcome == "daily_cap":
+        db.session.rollback()
+        return ConfirmResult("ok", result, **where)
+    db.session.commit()
+    _send_notice(notice)
+    return ConfirmResult("ok", result, **where)
+
+
+def purge_unconfirmed(now: datetime) -> int:
+    """Delete guest confirmations older than GUEST_CONFIRM_MAX_AGE (expired unconfirmed requests and spent
+    links); return how many."""
+    cutoff = now - timedelta(seconds=_confirm_max_age())
+    gone = db.session.execute(delete(GuestConfirmation).where(GuestConfirmation.sent_at < cutoff)).rowcount
+    db.session.commit()
+    return gone
+
+
+def attach_guest_history(user: User, now: datetime) -> None:
+    """Give a newly verified member the requests and connections they made as a confirmed guest with this email.
+
+    Only requests whose sender proved the address (the double opt-in) follow, and connections only when such
+    a request led to them: a guest who typed someone else's address never lands in that person's account.
     Part of the caller's transaction (account activation); does not commit.
     """
+    if user.email_verified_at is None:
+        return
     email = user.email
+    cr = ConnectionRequest
     db.session.execute(
-        update(ConnectionRequest)
-        .where(ConnectionRequest.requester_email == email, ConnectionRequest.requester_id.is_(None))
-        .values(requester_id=user.id)
+        update(cr)
+        .where(cr.requester_email == email, cr.requester_id.is_(None), cr.email_confirmed_at.is_not(None))
+        .values(requester_id=user.id),
+        execution_options={"synchronize_session": False},
+    )
+    confirmed = (
+        select(cr.id)
+        .where(
+            cr.owner_id == Connection.owner_id, cr.requester_email == email, cr.status == "accepted",
+            cr.email_confirmed_at.is_not(None),
+        )
+        .exists()
     )
     db.session.execute(
         update(Connection)
-        .where(Connection.email == email, Connection.member_id.is_(None), Connection.owner_id != user.id)
-        .values(member_id=user.id)
+        .where(Connection.email == email, Connection.member_id.is_(None), Connection.owner_id != user.id, confirmed)
+        .values(member_id=user.id),
+        execution_options={"synchronize_session": False},
     )
     owners = db.session.execute(
         select(User.id, User.email, User.name)
@@ -308,6 +512,7 @@ class InboxRow:
     is_member: bool
     link_label: str | None
     is_new: bool
+    email_confirmed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,7 +557,7 @@ def inbox(
     stmt = (
         select(
             cr.id, cr.name, cr.requester_email, cr.note, cr.status, cr.created_at, cr.decided_at, cr.requester_id,
-            InviteLink.label,
+            InviteLink.label, cr.email_confirmed_at,
         )
         .outerjoin(InviteLink, InviteLink.id == cr.link_id)
         .where(cr.owner_id == owner.id, cr.status == status)
@@ -378,6 +583,7 @@ def inbox(
             id=r.id, name=r.name, email=r.requester_email, note=r.note, status=r.status, created_at=r.created_at,
             decided_at=r.decided_at, is_member=r.requester_id is not None, link_label=r.label,
             is_new=r.status == "pending" and (seen is None or r.created_at > seen),
+            email_confirmed=r.email_confirmed_at is not None,
         )
         for r in found[:size]
     ]
