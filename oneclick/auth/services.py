@@ -345,6 +345,8 @@ def login_captcha(captcha_id: str | None, kind: str | None = None) -> Captcha:
     row = captchas.challenge(None, captcha_id, now) if captcha_id else None
     if row is not None and row.purpose == "login" and (kind is None or row.kind == kind):
         return row
+    if row is not None:  # switching between picture and audio: the unanswered one goes, its answer with it
+        db.session.execute(delete(Captcha).where(Captcha.id == row.id, Captcha.user_id.is_(None)))
     row = captchas.create(None, now, kind or "image", purpose="login")
     db.session.commit()
     return row
