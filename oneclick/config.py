@@ -171,3 +171,47 @@ def check(config, debug: bool) -> None:
         )
     if not str(config.get("PUBLIC_URL", "")).startswith(("http://", "https://")):
         raise ConfigError("PUBLIC_URL must start with http:// or https://")
+
+
+# --- Rate limits that hold as configured --------------------------------------------------------------------
+
+#: Flask-Limiter storage schemes whose counters live inside one process.
+PER_PROCESS_STORAGE = ("memory",)
+
+
+def storage_is_shared(config) -> bool:
+    """Return True when the rate-limit counters live outside the process (Redis, Memcached, ...)."""
+    scheme = str(config.get("RATELIMIT_STORAGE_URI") or "memory://").partition("://")[0].lower()
+    return scheme not in PER_PROCESS_STORAGE
+
+
+def limits_problem(config, processes: int) -> str | None:
+    """Return why the configured rate limits would not hold across ``processes`` server processes, or None.
+
+    With per-process storage every process counts on its own, so N of them allow N times every limit.
+    """
+    if processes <= 1 or not config.get("RATELIMIT_ENABLED", True) or storage_is_shared(config):
+        return None
+    return (
+        f"Refusing to start {processes} worker processes with RATELIMIT_STORAGE_URI="
+        f"{config.get('RATELIMIT_STORAGE_URI') or 'memory://'}: each process would keep its own counters, so every "
+        f"rate limit would allow {processes} times its number. Either set a shared store, "
+        "ONECLICK_RATELIMIT_STORAGE_URI=redis://host:6379/0 (then any number of processes is fine), or run one "
+        "process (ONECLICK_WORKERS=1, the default without a shared store; ONECLICK_THREADS sets its threads)."
+    )
+
+
+def server_settings(instance_path: str | None = None):
+    """Return the settings the app will see (defaults < instance/config.py < ONECLICK_*), without an app.
+
+    gunicorn.conf.py reads them in the master to size the server before any worker starts.
+    """
+    from flask import Config
+
+    root = instance_path or os.environ.get("ONECLICK_INSTANCE_PATH") or str(Path(__file__).resolve().parent.parent
+                                                                           / "instance")
+    config = Config(root)
+    config.from_object(Defaults)
+    config.from_pyfile("config.py", silent=True)
+    config.from_prefixed_env("ONECLICK")
+    return config

@@ -398,6 +398,18 @@ class Captcha(db.Model):
     """A self-hosted captcha challenge: the answer kept only as a keyed hash, single use, short-lived."""
 
     __tablename__ = "captchas"
+    __table_args__ = (
+        # At most one live (unanswered) captcha per member and purpose: a page view or a refusal shows it again
+        # instead of storing another rendering. Sign-in captchas (user_id NULL) never collide here.
+        Index(
+            "uq_captchas_live",
+            "user_id",
+            "purpose",
+            unique=True,
+            sqlite_where=text("used_at IS NULL"),
+            postgresql_where=text("used_at IS NULL"),
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     # The member it was issued to; None for a sign-in captcha, which belongs to one visitor's session instead.

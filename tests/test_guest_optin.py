@@ -72,7 +72,7 @@ def test_a_guest_request_reaches_the_owner_only_after_the_mailed_link_is_confirm
     # One mail, to the typed address only: a confirmation link, without the guest's own text in it.
     [mail] = _outbox(app)
     assert mail["To"] == "grace@example.com"
-    assert "Confirm your request to connect with Ada Lovelace" == mail["Subject"]
+    assert mail["Subject"] == "Confirm your request to connect with Ada Lovelace"
     assert "/requests/confirm/" in mail.get_content() and "PyCon" not in mail.get_content()
 
     path = confirmation_path(app, "grace@example.com")
@@ -279,7 +279,7 @@ def test_every_outcome_of_an_address_looks_the_same_now_and_later(owner, app):
     for email in ("pending@example.com", "declined@example.com", "connected@example.org", "blocked@example.com"):
         assert _views_of(app, owner["token"], email) == baseline, email
     with app.app_context():  # the link reaches its daily cap: still the same answer
-        for n in range(3):
+        for _ in range(3):
             make_request(db.session.get(User, owner["id"]), db.session.get(InviteLink, owner["link_id"]))
     assert _views_of(app, owner["token"], "late@example.com") == baseline
 

@@ -12,7 +12,7 @@ from oneclick import clicks, create_app
 from oneclick.clock import utcnow
 from oneclick.extensions import db
 from oneclick.links import services
-from oneclick.models import ConnectionRequest, LinkDailyStat, User
+from oneclick.models import ConnectionRequest, GuestConfirmation, LinkDailyStat, User
 
 from .conftest import _test_config, body, csrf_from
 from .requests_helpers import old_stamp
@@ -80,7 +80,8 @@ class TestCachedGuestPage:
         assert tokens[0] != tokens[1]
         assert len(app.extensions["oneclick.landing_cache"]) == 1  # rendered once, filled twice
         with app.app_context():
-            assert db.session.scalar(select(func.count()).select_from(ConnectionRequest)) == 2
+            # Guests' requests wait for their confirmation link (issue 10's double opt-in).
+            assert db.session.scalar(select(func.count()).select_from(GuestConfirmation)) == 2
 
     def test_an_edit_shows_at_once(self, app, client, user):
         link_id, token = new_link(app, user["id"], message="Before")
@@ -100,7 +101,7 @@ class TestCachedGuestPage:
         html = body(guest.get(f"/c/{token}"))
         guest.post(f"/c/{token}/request", data={"csrf_token": csrf_from(html), "started": old_stamp(app),
                                                 "website": "", "name": "Grace", "email": "grace@example.org"})
-        assert "Request sent" in body(guest.get(f"/c/{token}"))
+        assert "Check your inbox" in body(guest.get(f"/c/{token}"))
         assert "Ask to connect" in body(app.test_client().get(f"/c/{token}"))
 
 

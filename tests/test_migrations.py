@@ -158,3 +158,72 @@ def test_upgrade_accounts_backfills_activation_time_and_captcha_purpose(migratio
     )
     migration_db.upgrade("head")
     assert migration_db.rows("SELECT id FROM captchas ORDER BY id") == [("cap1",), ("cap2",)]
+
+
+def test_upgrade_captcha_invitations_by_address_and_one_live_captcha(migration_db):
+    """b1a0c0de0003: invitations to an unverified account are detached and marked as typed addresses; of a
+    member's several unanswered captchas only the newest stays, answered ones go."""
+    migration_db.upgrade("b1a0c0de0002")
+    seed_initial(migration_db)  # invitation 1: ada -> bob, whose account was never verified
+    migration_db.execute(
+        "INSERT INTO invitations (id, public_id, sender_id, recipient_id, recipient_email, recipient_name, how_known,"
+        " message, status, created_at, deleted_by_sender) VALUES (2, 'inv2', 2, 1, 'ada@example.com', 'Ada',"
+        " 'friend', '', 'pending', :at, :f), (3, 'inv3', 1, NULL, 'new@example.org', 'New', 'friend', '',"
+        " 'pending', :at, :f)",
+        at=NOW, f=False,
+    )
+    for cid, created, used in (("old", "2026-11-30 12:00:00+00:00", None), ("new", "2026-11-30 12:05:00+00:00", None),
+                               ("spent", "2026-11-30 12:06:00+00:00", NOW)):
+        migration_db.execute(
+            "INSERT INTO captchas (id, user_id, purpose, kind, answer_hash, challenge, created_at, expires_at, used_at)"
+            " VALUES (:id, 1, 'invite', 'image', 'h', :png, :created, '2026-11-30 13:00:00+00:00', :used)",
+            id=cid, png=b"png", created=created, used=used,
+        )
+    migration_db.upgrade("head")
+    assert migration_db.rows(
+        "SELECT id, recipient_id, addressed_by_email FROM invitations ORDER BY id"
+    ) == [(1, None, True), (2, 1, False), (3, None, True)]
+    assert migration_db.rows("SELECT id FROM captchas") == [("new",)]
+    with pytest.raises(sa.exc.IntegrityError):  # a second live captcha for the same member and purpose
+        migration_db.execute(
+            "INSERT INTO captchas (id, user_id, purpose, kind, answer_hash, challenge, created_at, expires_at)"
+            " VALUES ('two', 1, 'invite', 'image', 'h', :png, :at, :at)",
+            png=b"png", at=NOW,
+        )
+    with migration_db.app.app_context():
+        db.engine.dispose()  # the failed insert skipped MigrationDB.execute's own dispose
+
+
+def test_upgrade_guests_keeps_old_guest_requests_unconfirmed(migration_db):
+    """b1a0c0de0002: a member's request counts as confirmed (sent from a verified account); a guest's request
+    from before the double opt-in stays in the inbox but is not marked confirmed (nobody proved the address),
+    so it never follows anyone into an account. Guest confirmations start empty."""
+    migration_db.upgrade("b1a0c0de0001")
+    seed_initial(migration_db)  # requests 1 (Ivy, pending) and 2 (Joe, accepted): both guests
+    migration_db.execute(
+        "INSERT INTO connection_requests (id, owner_id, link_id, requester_id, requester_email, name, note, status,"
+        " created_at) VALUES (3, 2, NULL, 1, 'ada@example.com', 'Ada', '', 'pending', :at)",
+        at=NOW,
+    )
+    migration_db.upgrade("b1a0c0de0002")
+    rows = migration_db.rows(
+        "SELECT id, status, email_confirmed_at IS NOT NULL FROM connection_requests ORDER BY id"
+    )
+    expected = [(1, "pending", False), (2, "accepted", False), (3, "pending", True)]
+    assert [(i, s, bool(c)) for i, s, c in rows] == expected
+    assert migration_db.rows("SELECT count(*) FROM guest_confirmations") == [(0,)]
+    migration_db.execute(
+        "INSERT INTO guest_confirmations (public_id, owner_id, link_id, email, name, note, created_at, sent_at)"
+        " VALUES ('g1', 1, 1, 'ivy@example.com', 'Ivy', '', :at, :at)",
+        at=NOW,
+    )
+    with pytest.raises(sa.exc.IntegrityError):  # one unconfirmed request per (owner, address)
+        migration_db.execute(
+            "INSERT INTO guest_confirmations (public_id, owner_id, link_id, email, name, note, created_at, sent_at)"
+            " VALUES ('g2', 1, 1, 'ivy@example.com', 'Ivy', '', :at, :at)",
+            at=NOW,
+        )
+    with migration_db.app.app_context():
+        db.engine.dispose()
+    migration_db.upgrade("head")
+    assert migration_db.rows("SELECT count(*) FROM connection_requests") == [(3,)]

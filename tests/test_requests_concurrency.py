@@ -19,7 +19,7 @@ from oneclick.requests import services
 from .conftest import csrf_from
 from .factories import make_invite_link, make_request, make_user
 from .helpers import at_once
-from .requests_helpers import GUEST, old_stamp
+from .requests_helpers import GUEST, confirmation_path, old_stamp
 
 THREADS = 8
 
@@ -43,11 +43,19 @@ def _pending(app):
         )
 
 
+def _grace(app) -> int:
+    with app.app_context():
+        return make_user(email="grace@example.com", name="Grace").id
+
+
+def _send_as(user_id: int, token: str):
+    return services.send_request(token, db.session.get(User, user_id), "", "", "", utcnow())
+
+
 def test_concurrent_double_submit_through_one_link_creates_one_request(app):
     _, [token] = _owner(app)
-    outcomes = _race(
-        app, lambda i: services.send_request(token, None, "Grace", "grace@example.com", "", utcnow()).outcome
-    )
+    grace = _grace(app)
+    outcomes = _race(app, lambda i: _send_as(grace, token).outcome)
     assert _pending(app) == 1
     assert sorted(outcomes) == ["already_pending"] * (THREADS - 1) + ["sent"]
 
@@ -55,10 +63,8 @@ def test_concurrent_double_submit_through_one_link_creates_one_request(app):
 def test_concurrent_submits_through_two_links_of_one_owner_create_one_request(app):
     """Different links don't share a row lock: the partial unique index decides, and the losers get the winner."""
     _, tokens = _owner(app, links=2)
-    outcomes = _race(
-        app,
-        lambda i: services.send_request(tokens[i % 2], None, "Grace", "Grace@Example.com", "", utcnow()).outcome,
-    )
+    grace = _grace(app)
+    outcomes = _race(app, lambda i: _send_as(grace, tokens[i % 2]).outcome)
     assert _pending(app) == 1
     assert sorted(outcomes) == ["already_pending"] * (THREADS - 1) + ["sent"]
 
@@ -81,7 +87,7 @@ def test_concurrent_member_double_submits_over_http_create_one_request(app):
     assert _pending(app) == 1
 
 
-def test_concurrent_guest_double_submits_over_http_create_one_request(app):
+def test_concurrent_guest_double_submits_and_confirmations_over_http_create_one_request(app):
     _, [token] = _owner(app)
     forms = []
     for _ in range(THREADS):
@@ -95,6 +101,11 @@ def test_concurrent_guest_double_submits_over_http_create_one_request(app):
         ).status_code,
     )
     assert statuses == [302] * THREADS
+    assert _pending(app) == 0  # nothing reaches the owner before the address is confirmed
+    path = confirmation_path(app, GUEST["email"])
+    confirms = [csrf_from(forms[i][0].get(path).get_data(as_text=True)) for i in range(THREADS)]
+    statuses = _race(app, lambda i: forms[i][0].post(path, data={"csrf_token": confirms[i]}).status_code)
+    assert sorted(statuses) == [302] + [410] * (THREADS - 1)
     assert _pending(app) == 1
 
 
@@ -136,6 +147,7 @@ def test_a_rival_insert_in_flight_is_answered_with_the_winner(app):
     answers with the rival's request. SQLite: BEGIN IMMEDIATE waits for the rival, then sees its request.
     """
     ada_id, [token] = _owner(app)
+    grace = _grace(app)
     rival_engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
     try:
         with rival_engine.connect() as rival:
@@ -150,7 +162,7 @@ def test_a_rival_insert_in_flight_is_answered_with_the_winner(app):
 
             def send():
                 with app.app_context():
-                    box["result"] = services.send_request(token, None, "Grace", "grace@example.com", "", utcnow())
+                    box["result"] = _send_as(grace, token)
                     db.session.remove()
 
             worker = threading.Thread(target=send)

@@ -18,7 +18,7 @@ from oneclick.models import User
 from oneclick.requests import services
 
 from .factories import make_request, make_user
-from .requests_helpers import guest_post, owner_with_link
+from .requests_helpers import confirm_from_database, guest_post, guest_request, owner_with_link
 
 
 def _set_mode(app, user_id, mode):
@@ -42,6 +42,8 @@ def test_instant_mail_on_a_new_request(client, app):
     owner = owner_with_link(app)
     _set_mode(app, owner["id"], "instant")
     guest_post(client, app, owner["token"], note="We met at PyCon.\nSay hi!")
+    assert _mails(app, "ada@example.com") == []  # not before the guest confirmed their address
+    confirm_from_database(client, app)
     [mail] = _mails(app, "ada@example.com")
     assert mail["Subject"] == "Grace Hopper wants to connect with you"
     text = mail.get_content()
@@ -52,7 +54,7 @@ def test_instant_mail_on_a_new_request(client, app):
 def test_instant_mail_for_an_auto_accepted_request(client, app):
     owner = owner_with_link(app, auto_accept=True)
     _set_mode(app, owner["id"], "instant")
-    guest_post(client, app, owner["token"])
+    guest_request(client, app, owner["token"])
     [mail] = _mails(app, "ada@example.com")
     assert mail["Subject"] == "Grace Hopper connected with you"
 
@@ -60,8 +62,8 @@ def test_instant_mail_for_an_auto_accepted_request(client, app):
 def test_duplicate_request_mails_once(client, app):
     owner = owner_with_link(app)
     _set_mode(app, owner["id"], "instant")
-    guest_post(client, app, owner["token"])
-    guest_post(app.test_client(), app, owner["token"])
+    guest_request(client, app, owner["token"])
+    guest_request(app.test_client(), app, owner["token"])
     assert len(_mails(app, "ada@example.com")) == 1
 
 
@@ -70,7 +72,8 @@ def test_a_broken_mail_server_never_loses_the_request(client, app, caplog):
     owner = owner_with_link(app)
     _set_mode(app, owner["id"], "instant")
     response = guest_post(client, app, owner["token"])
-    assert response.status_code == 302
+    assert response.status_code == 302  # the guest's confirmation mail failed too: same answer
+    assert confirm_from_database(client, app).status_code == 302
     with app.app_context():
         assert services.new_request_count(owner["id"], None) == 1
     assert "could not mail the owner" in caplog.text
@@ -137,7 +140,10 @@ def test_instant_mail_through_a_real_smtp_server(client, app, smtp_server):
     owner = owner_with_link(app)
     _set_mode(app, owner["id"], "instant")
     assert guest_post(client, app, owner["token"], note="Hello over SMTP").status_code == 302
-    [(sender, recipients, content)] = handler.messages
+    [(_, guest_recipients, _)] = handler.messages
+    assert guest_recipients == ["grace@example.com"]  # the confirmation link
+    confirm_from_database(client, app)
+    [_, (sender, recipients, content)] = handler.messages
     assert recipients == ["ada@example.com"]
     message = message_from_bytes(content)
     assert message["Subject"] == "Grace Hopper wants to connect with you"

@@ -178,12 +178,18 @@ SCHEMAS: dict[str, dict] = {
     "LinkList": _list_of("Link", cursor=False),
     "Request": _obj(
         {
-            "id": {"type": ["integer", "null"]},
+            "id": {"type": "integer"},
             "name": {"type": "string"},
             "email": {"type": "string"},
             "note": {"type": "string"},
             "link_id": {"type": ["integer", "null"]},
             "status": {"type": "string", "enum": ["pending", "accepted", "declined"]},
+            "email_confirmed": {
+                "type": "boolean",
+                "description": "The sender proved they read mail at `email`: a member's verified account, or a "
+                "guest who clicked the confirmation link mailed to them. False only for guest requests kept from "
+                "before email confirmation existed.",
+            },
             "created_at": _TIME,
         }
     ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from datetime import datetime
 
 import click
 from flask import (
@@ -20,6 +21,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask.cli import AppGroup
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from wtforms.fields.choices import SelectChoice
@@ -36,6 +38,7 @@ from .forms import (
     BlockForm,
     BulkForm,
     ConnectionsFilterForm,
+    GuestConfirmForm,
     GuestRequestForm,
     InboxFilterForm,
     MemberRequestForm,
@@ -44,7 +47,8 @@ from .forms import (
 
 bp = Blueprint("requests", __name__, cli_group="notify")
 
-#: Session keys: the guest's requests per owner (for the landing page) and the last outcome (confirmation page).
+#: Session keys: when this browser sent each owner a guest request (for the landing page; never what became of
+#: it) and the last outcome (the page after sending).
 GUEST_KEY = "oneclick.guest_requests"
 SENT_KEY = "oneclick.sent"
 GUEST_MEMORY = 20
@@ -80,18 +84,27 @@ class RequestArea:
     started: str = ""
 
 
+def _guest_sent_at(owner_public_id: str) -> datetime | None:
+    """Return when this browser sent the owner a guest request (from the session), or None."""
+    remembered = session.get(GUEST_KEY) or {}
+    if owner_public_id not in remembered:
+        return None
+    try:
+        return datetime.fromisoformat(str(remembered[owner_public_id]))
+    except ValueError:  # a session from before the double opt-in held a request id
+        return utcnow()
+
+
 def request_area(link, token: str, form=None) -> RequestArea:
     """Return the request area of a landing page for the current visitor (a lookup only when signed in)."""
     now = utcnow()
     viewer = _viewer()
-    guest_request_id = None
-    if viewer is None:
-        guest_request_id = (session.get(GUEST_KEY) or {}).get(link.owner.public_id)
-    state = services.visitor_state(link, viewer, now, guest_request_id=guest_request_id)
-    if state.kind not in ("member", "guest"):
+    guest_sent_at = _guest_sent_at(link.owner.public_id) if viewer is None else None
+    state = services.visitor_state(link, viewer, now, guest_sent_at=guest_sent_at)
+    if state.kind not in ("member", "guest", "guest_sent"):
         return RequestArea(state=state, form=None, action="")
     started = ""
-    if state.kind == "guest":
+    if state.kind != "member":
         kept = form.started.data if form is not None else None
         started = kept if tokens.form_started_age(kept, now) is not None else tokens.sign_form_started(now)
     return RequestArea(state=state, form=form, action=url_for("requests.send", token=token),
@@ -158,21 +171,26 @@ def _too_many(error):
     return body, status, headers
 
 
-def _remember(link_public_id: str, owner_public_id: str, result: services.SendResult, guest: bool) -> None:
+def _remember(link_public_id: str, result: services.SendResult) -> None:
+    """Keep a member's outcome for the page after sending."""
     outcome = result.outcome
-    if guest and outcome in ("already_pending", "already_connected"):
-        # Anyone can type any email: never tell a guest what an address already did.
-        outcome = "sent"
     session[SENT_KEY] = {
         "link": link_public_id,
         "outcome": outcome,
         "since": result.since.isoformat() if result.since and outcome != "sent" else None,
-        "guest": guest,
+        "guest": False,
     }
-    if guest and result.outcome in ("sent", "connected") and result.request_id is not None:
+
+
+def _remember_guest(link_public_id: str, owner_public_id: str | None, outcome: str = "check_inbox",
+                    since=None) -> None:
+    """Keep a guest's answer: the same for every address until its owner confirms from the mail."""
+    session[SENT_KEY] = {"link": link_public_id, "outcome": outcome, "since": since.isoformat() if since else None,
+                         "guest": True, "confirmed": outcome != "check_inbox"}
+    if owner_public_id:
         remembered = dict(session.get(GUEST_KEY) or {})
         remembered.pop(owner_public_id, None)
-        remembered[owner_public_id] = result.request_id
+        remembered[owner_public_id] = utcnow().date().isoformat()  # the day only: the page shows no more
         session[GUEST_KEY] = dict(list(remembered.items())[-GUEST_MEMORY:])
 
 
@@ -207,16 +225,9 @@ def send(token: str):
             )
         return _form_page(token, form, 200)
     parsed = tokens.unsign_link(token)
-    if viewer is None and form.is_bot():
-        # Answer a bot exactly like a person, and store nothing.
-        if parsed:
-            session[SENT_KEY] = {"link": parsed[0], "outcome": "sent", "since": None, "guest": True}
-        return redirect(url_for("requests.sent", token=token))
     if viewer is None:
-        name, email, note = form.name.data, form.email.data, form.note.data or ""
-    else:
-        name, email, note = viewer.name, viewer.email, ""
-    result = services.send_request(token, viewer, name, email, note, utcnow())
+        return _send_as_guest(token, parsed, form)
+    result = services.send_request(token, viewer, viewer.name, viewer.email, "", utcnow())
     if result.outcome == "unavailable":
         flash(LINK_MESSAGES[result.link_state], "error")
         return redirect(url_for("landing.page", token=token))
@@ -230,7 +241,26 @@ def send(token: str):
     if result.outcome == "own_link":
         flash("This is your own link: visitors see a request form here.", "info")
         return redirect(url_for("landing.page", token=token))
-    _remember(parsed[0], result.owner_public_id, result, guest=viewer is None)
+    _remember(parsed[0], result)
+    return redirect(url_for("requests.sent", token=token))
+
+
+def _send_as_guest(token: str, parsed, form):
+    """Keep a guest's request unconfirmed and mail the confirmation link; every address gets the same answer."""
+    if form.is_bot():
+        # Answer a bot exactly like a person, and store nothing.
+        if parsed:
+            _remember_guest(parsed[0], None)
+        return redirect(url_for("requests.sent", token=token))
+    started = services.start_guest_request(token, form.name.data, form.email.data, form.note.data or "", utcnow())
+    if started.outcome == "unavailable":
+        flash(LINK_MESSAGES[started.link_state], "error")
+        return redirect(url_for("landing.page", token=token))
+    if started.outcome == "own_address":
+        form.email.errors = [*form.email.errors, "Enter your own email address, not the one of the person you're "
+                             "contacting."]
+        return _form_page(token, form, 200)
+    _remember_guest(parsed[0], started.owner_public_id)
     return redirect(url_for("requests.sent", token=token))
 
 
@@ -247,6 +277,65 @@ def sent(token: str):
     owner = resolution.link.owner
     body = render_template("requests/sent.html", owner=owner, token=token, info=info)
     return body, 200, {"Cache-Control": "no-store"}
+
+
+# --- A guest confirms their address (double opt-in) ---------------------------------------------------------
+
+CONFIRM_PAGES = {
+    "bad": (404, "We couldn't find this confirmation link",
+            "The address may be incomplete. Copy the whole link from the email, or send your request again."),
+    "expired": (410, "This confirmation link has expired",
+                "Nothing was sent. Open the person's link again and send your request once more."),
+    "gone": (410, "This confirmation link is no longer valid",
+             "It expired, or a newer email replaced it. Use the newest email, or send your request again."),
+    "used": (410, "This request is confirmed already",
+             "You clicked this link before, so there's nothing more to do."),
+}
+
+
+def _confirm_state_page(state: str):
+    status, title, message = CONFIRM_PAGES[state]
+    body, status = render_error(status, title, message)
+    return body, status, {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+@bp.route("/requests/confirm/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its own, longer-lived CSRF token and answers a lapsed one kindly
+def confirm(token: str):
+    """Show a guest what they are confirming; on the button, confirm the address and place the request."""
+    state, public_id = tokens.unsign_guest_confirmation(token, current_app.config["GUEST_CONFIRM_MAX_AGE"])
+    if state != "ok":
+        return _confirm_state_page(state)
+    form = GuestConfirmForm()
+    lapsed = False
+    if request.method == "POST":
+        if form.validate():
+            return _confirmed(services.confirm_guest_request(public_id, utcnow()))
+        lapsed = True
+    pending = services.guest_confirmation(public_id)
+    if pending.state != "ok":
+        return _confirm_state_page(pending.state)
+    body = render_template("requests/confirm.html", pending=pending, form=form, lapsed=lapsed)
+    return body, 400 if lapsed else 200, {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+def _confirmed(result: services.ConfirmResult):
+    """Answer a confirmation: the address's owner (who clicked the mailed link) may learn what it did."""
+    if result.state != "ok":
+        return _confirm_state_page(result.state)
+    sent = result.request
+    if sent.outcome == "unavailable":
+        status = 404 if sent.link_state == "not_found" else 410
+        return render_error(status, "Nothing was sent", LINK_MESSAGES[sent.link_state])
+    if sent.outcome == "daily_cap":
+        return render_error(
+            429, "This link is busy today",
+            f"{sent.owner_name} has received a lot of requests through this link today. Nothing was sent yet: "
+            "open the link in your email again tomorrow (it works for two days).",
+        )
+    since = sent.since if sent.outcome == "already_pending" else None
+    _remember_guest(result.link_public_id, sent.owner_public_id, outcome=sent.outcome, since=since)
+    return redirect(url_for("requests.sent", token=result.link_token))
 
 
 # --- The owner's inbox -----------------------------------------------------------------------------------
@@ -413,7 +502,20 @@ def notifications():
     return render_template("requests/notifications.html", form=form)
 
 
-# --- Operator command --------------------------------------------------------------------------------------
+# --- Operator commands -------------------------------------------------------------------------------------
+
+requests_cli = AppGroup("requests", help="Maintain inbound requests.")
+
+
+@requests_cli.command("purge-unconfirmed")
+def purge_unconfirmed_command() -> None:
+    """Delete guest requests nobody confirmed within GUEST_CONFIRM_MAX_AGE (and spent confirmation links)."""
+    gone = services.purge_unconfirmed(utcnow())
+    click.echo(f"Deleted {gone} expired guest confirmation{'s' if gone != 1 else ''}.")
+
+
+bp.record_once(lambda state: state.app.cli.add_command(requests_cli))
+
 
 
 @bp.cli.command("digest")

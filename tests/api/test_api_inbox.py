@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from oneclick.clock import utcnow
 from oneclick.extensions import db
-from oneclick.models import ConnectionRequest, InviteLink, User
+from oneclick.models import ConnectionRequest, GuestConfirmation, InviteLink, User
 from oneclick.requests import services as requests_services
 
 from ..factories import make_request
@@ -47,7 +47,8 @@ def test_request_through_a_link_then_accept(app, api, grace, user):
     assert inbox["items"] == [
         {
             "id": sent["id"], "name": "Ada Lovelace", "email": "ada@example.com", "note": "Loved the talk",
-            "link_id": grace.link["id"], "status": "pending", "created_at": sent["created_at"],
+            "link_id": grace.link["id"], "status": "pending", "email_confirmed": True,
+            "created_at": sent["created_at"],
         }
     ]
     accepted = grace.post(f"requests/{sent['id']}/accept")
@@ -122,12 +123,30 @@ def test_a_declined_request_still_looks_pending_to_its_sender(api, grace):
     assert again.get_json()["id"] == sent["id"] and again.get_json()["status"] == "pending"
 
 
-def test_a_blocked_sender_is_not_told(app, api, grace):
+def test_a_blocked_sender_is_not_told(app, api, grace, api_as):
+    """Old code: a blocked member got ``id: null`` (and 201 again on every retry), so the block showed."""
     with app.app_context():
         requests_services.block_email(db.session.get(User, grace.user["id"]), "ada@example.com", utcnow())
-    response = api.post("requests", json={"url": grace.link["url"]})
-    assert response.status_code == 201 and response.get_json()["status"] == "pending"
-    assert _requests(app) == 0
+    other = api_as(email="linus@example.org", name="Linus")
+    answers = {}
+    for who, client in (("blocked", api), ("free", other)):
+        first = client.post("requests", json={"url": grace.link["url"], "note": "Hi"})
+        again = client.post("requests", json={"url": grace.link["url"]})
+        answers[who] = (first, again)
+    for first, again in answers.values():
+        assert first.status_code == 201 and again.status_code == 200
+        body, repeat = first.get_json(), again.get_json()
+        assert isinstance(body["id"], int) and repeat == body
+        assert body["status"] == "pending" and body["link_id"] == grace.link["id"] and body["email_confirmed"]
+    blocked, free = (answers[w][0].get_json() for w in ("blocked", "free"))
+    assert set(blocked) == set(free)
+    assert {k: v for k, v in blocked.items() if k not in ("id", "name", "email", "created_at")} == {
+        k: v for k, v in free.items() if k not in ("id", "name", "email", "created_at")
+    }
+    # The owner's inbox holds Linus only; Ada's request was declined the moment it came.
+    assert [r["email"] for r in grace.get("requests").get_json()["items"]] == ["linus@example.org"]
+    declined = grace.get("requests", query_string={"status": "declined"}).get_json()["items"]
+    assert [r["email"] for r in declined] == ["ada@example.com"]
 
 
 def test_decide_errors(app, api, grace):
@@ -229,10 +248,12 @@ def test_connections_page(app, api, grace, api_as):
 
 def test_guest_connection_has_no_member_id(app, api, user):
     link = api.post("links", json={"label": "Guests", "auto_accept": True}).get_json()
-    with app.app_context():
-        result = requests_services.send_request(
-            link["url"].rsplit("/", 1)[1], None, "Guest Person", "guest@example.org", "", utcnow()
-        )
-        assert result.outcome == "connected"
+    with app.test_request_context():
+        token = link["url"].rsplit("/", 1)[1]
+        assert requests_services.start_guest_request(token, "Guest Person", "guest@example.org", "", utcnow()).outcome \
+            == "mailed"
+        public_id = db.session.scalar(select(GuestConfirmation.public_id))
+        result = requests_services.confirm_guest_request(public_id, utcnow())
+        assert result.request.outcome == "connected"
     items = api.get("connections").get_json()["items"]
     assert [(c["email"], c["member_id"]) for c in items] == [("guest@example.org", None)]

@@ -8,8 +8,9 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from oneclick import tokens
 from oneclick.extensions import db
-from oneclick.models import ConnectionRequest
+from oneclick.models import ConnectionRequest, GuestConfirmation
 
 from ..factories import make_invite_link, make_user
 from ..requests_helpers import old_stamp, owner_with_link
@@ -51,7 +52,7 @@ def requests_for(app, owner_id: int) -> list[tuple[str, str]]:
         return [tuple(r) for r in rows]
 
 
-def test_guest_double_submit_through_two_servers_makes_one_request(app, two_servers):
+def test_guest_double_submit_then_double_confirmation_through_two_servers_makes_one_request(app, two_servers):
     owner = owner_with_link(app)
     visitor = Browserless(two_servers[0].url)
     status, page, _ = visitor.request("GET", f"/c/{owner['token']}")
@@ -59,7 +60,17 @@ def test_guest_double_submit_through_two_servers_makes_one_request(app, two_serv
     form = {"csrf_token": CSRF_RE.search(page).group(1), "started": old_stamp(app), "website": "",
             "name": "Grace Hopper", "email": "grace@example.com", "note": "We met at PyCon."}
     statuses = burst([visitor], two_servers, f"/c/{owner['token']}/request", form)
-    assert set(statuses) == {302}, statuses  # every submit lands on the confirmation page
+    assert set(statuses) == {302}, statuses  # every submit lands on the "check your inbox" page
+    assert requests_for(app, owner["id"]) == []  # nothing before the address is confirmed
+    with app.app_context():
+        [public_id] = db.session.scalars(
+            select(GuestConfirmation.public_id).where(GuestConfirmation.owner_id == owner["id"])
+        ).all()
+        path = f"/requests/confirm/{tokens.sign_guest_confirmation(public_id)}"
+    # The guest double-clicks "Confirm and send" (20 times, across both servers).
+    csrf = visitor.csrf(path)
+    statuses = burst([visitor], two_servers, path, {"csrf_token": csrf})
+    assert sorted(statuses) == [302] + [410] * 19, statuses
     assert requests_for(app, owner["id"]) == [("grace@example.com", "pending")]
 
 
@@ -104,8 +115,8 @@ def test_request_count_matches_rows_after_a_burst_of_many_visitors(app, two_serv
     for t in threads:
         t.join(120)
     assert set(statuses) == {302}, statuses
-    rows = requests_for(app, owner["id"])
-    assert sorted(email for email, _ in rows) == sorted(f"visitor{n}@example.org" for n in range(10))
     with app.app_context():
-        count = db.session.scalar(select(func.count()).select_from(ConnectionRequest))
+        rows = db.session.scalars(select(GuestConfirmation.email).where(GuestConfirmation.owner_id == owner["id"]))
+        assert sorted(rows) == sorted(f"visitor{n}@example.org" for n in range(10))
+        count = db.session.scalar(select(func.count()).select_from(GuestConfirmation))
     assert count == 10
