@@ -21,6 +21,12 @@ def _key(email: str) -> str:
     return (email or "").strip().lower()[:254]
 
 
+def _scope(name: str) -> list[str]:
+    """Identifiers before the key, behind RATELIMIT_KEY_PREFIX as Flask-Limiter puts its own (a shared Redis)."""
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or ""
+    return [prefix, name] if prefix else [name]
+
+
 def _enabled() -> bool:
     return bool(current_app.config.get("RATELIMIT_ENABLED", True)) and limiter.enabled
 
@@ -30,7 +36,7 @@ def captcha_needed(email: str) -> bool:
     if not _enabled():
         return False
     item = parse(current_app.config["LOGIN_CAPTCHA_AFTER_PER_ACCOUNT"])
-    return not limiter.limiter.test(item, SCOPE, _key(email))
+    return not limiter.limiter.test(item, *_scope(SCOPE), _key(email))
 
 
 def record_failure(email: str) -> None:
@@ -38,7 +44,7 @@ def record_failure(email: str) -> None:
     if not _enabled():
         return
     item = parse(current_app.config["LOGIN_CAPTCHA_AFTER_PER_ACCOUNT"])
-    limiter.limiter.hit(item, SCOPE, _key(email))
+    limiter.limiter.hit(item, *_scope(SCOPE), _key(email))
 
 
 def captcha_issue_allowed() -> bool:
@@ -46,4 +52,4 @@ def captcha_issue_allowed() -> bool:
     if not _enabled():
         return True
     item = parse(current_app.config["CAPTCHA_LIMIT"])
-    return limiter.limiter.hit(item, "login-captcha-issue", get_remote_address())
+    return limiter.limiter.hit(item, *_scope("login-captcha-issue"), get_remote_address())
