@@ -14,6 +14,7 @@ branch_labels = None
 depends_on = None
 
 PENDING = sa.text("status = 'pending'")
+UNUSED = sa.text("used_at IS NULL")
 
 
 def upgrade():
@@ -35,8 +36,22 @@ def upgrade():
         batch_op.create_index('uq_invitations_pending', ['sender_id', 'recipient_email', 'addressed_by_email'],
                               unique=True, sqlite_where=PENDING, postgresql_where=PENDING)
 
+    # One live captcha per member and purpose: answered ones go (they can never be used again), and of several
+    # unanswered ones only the newest stays (captchas live minutes; a member at most sees a fresh one).
+    op.execute("DELETE FROM captchas WHERE used_at IS NOT NULL")
+    op.execute(
+        "DELETE FROM captchas WHERE user_id IS NOT NULL AND EXISTS (SELECT 1 FROM captchas AS c"
+        " WHERE c.user_id = captchas.user_id AND c.purpose = captchas.purpose AND c.used_at IS NULL"
+        " AND (c.created_at > captchas.created_at OR (c.created_at = captchas.created_at AND c.id > captchas.id)))"
+    )
+    with op.batch_alter_table('captchas', schema=None) as batch_op:
+        batch_op.create_index('uq_captchas_live', ['user_id', 'purpose'], unique=True, sqlite_where=UNUSED,
+                              postgresql_where=UNUSED)
+
 
 def downgrade():
+    with op.batch_alter_table('captchas', schema=None) as batch_op:
+        batch_op.drop_index('uq_captchas_live', sqlite_where=UNUSED, postgresql_where=UNUSED)
     # A member-list invitation and an address invitation to the same address may both be pending: the address one
     # is withdrawn so the old unique index can be rebuilt.
     op.execute(

@@ -3,6 +3,10 @@
 The answer is never stored or sent in clear: only an HMAC (keyed with SECRET_KEY, salted with the captcha id)
 is kept server-side, next to the rendered challenge. A captcha belongs to one member, expires after
 CAPTCHA_TTL_SECONDS and is used up by the first answer, right or wrong.
+
+A member has at most one live (unanswered) captcha per purpose, enforced by the partial unique index
+``uq_captchas_live``: page views and refusals show that one again instead of rendering and storing another, and
+a new one is minted only once it was answered or expired. ``purge`` deletes the spent and expired rows.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from captcha.audio import AudioCaptcha
 from captcha.image import ImageCaptcha
 from flask import current_app
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Captcha
@@ -43,11 +48,48 @@ def create(user_id: int | None, now: datetime, kind: str = "image", purpose: str
     """Add a fresh captcha for ``user_id`` to the session (the caller commits); old ones of theirs are swept.
 
     ``user_id=None`` makes a sign-in captcha (``purpose="login"``): it belongs to the visitor whose session keeps its
-    id, and the sweep then clears every spent or expired sign-in captcha.
+    id, and the sweep then clears every spent or expired sign-in captcha. A member's captcha is never minted twice:
+    this returns their live one (see ``issue``).
     """
+    if user_id is not None:
+        return issue(user_id, now, kind, purpose)
+    return _mint(user_id, now, kind, purpose)
+
+
+def _live(user_id: int, purpose: str, now: datetime) -> Captcha | None:
+    return db.session.scalar(
+        select(Captcha)
+        .where(Captcha.user_id == user_id, Captcha.purpose == purpose, Captcha.used_at.is_(None),
+               Captcha.expires_at > now)
+        .execution_options(populate_existing=True)
+    )
+
+
+def issue(user_id: int, now: datetime, kind: str | None = None, purpose: str = "invite") -> Captcha:
+    """Return the member's live captcha for ``purpose``, minting one only when there is none (the caller commits).
+
+    ``kind=None`` takes the live one whatever its kind; asking for the other kind replaces it (still one row).
+    Two requests at once end up with the same row: the loser of the insert race gets the winner's.
+    """
+    row = _live(user_id, purpose, now)
+    if row is not None and kind in (None, row.kind):
+        return row
+    if row is not None:  # switching between picture and audio: the unanswered one goes, its answer with it
+        db.session.execute(delete(Captcha).where(Captcha.id == row.id))
+    try:
+        with db.session.begin_nested():
+            return _mint(user_id, now, kind or "image", purpose, flush=True)
+    except IntegrityError:  # another request minted theirs meanwhile (uq_captchas_live)
+        row = _live(user_id, purpose, now)
+        if row is None:  # pragma: no cover - the winner's row is committed before our insert fails
+            raise
+        return row
+
+
+def _mint(user_id: int | None, now: datetime, kind: str, purpose: str, flush: bool = False) -> Captcha:
     kind = kind if kind in KINDS else "image"
     db.session.execute(
-        delete(Captcha).where(Captcha.user_id == user_id, (Captcha.expires_at < now) | Captcha.used_at.is_not(None))
+        delete(Captcha).where(Captcha.user_id == user_id, (Captcha.expires_at <= now) | Captcha.used_at.is_not(None))
     )
     answer = "".join(secrets.choice("0123456789") for _ in range(DIGITS))
     captcha_id = secrets.token_urlsafe(18)
@@ -62,7 +104,19 @@ def create(user_id: int | None, now: datetime, kind: str = "image", purpose: str
         expires_at=now + timedelta(seconds=int(current_app.config["CAPTCHA_TTL_SECONDS"])),
     )
     db.session.add(row)
+    if flush:
+        db.session.flush()
     return row
+
+
+def purge(now: datetime) -> int:
+    """Delete every answered or expired captcha (both purposes) and return how many (the caller commits)."""
+    result = db.session.execute(
+        delete(Captcha)
+        .where((Captcha.expires_at <= now) | Captcha.used_at.is_not(None))
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
 
 
 def challenge(user_id: int, captcha_id: str, now: datetime) -> Captcha | None:

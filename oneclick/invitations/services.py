@@ -320,8 +320,11 @@ class InviteScreen:
     captcha: Captcha | None
 
 
-def invite_screen(sender: User, member: User | None, now: datetime, captcha_kind: str = "image") -> InviteScreen:
-    """Decide what the invite screen offers; when a captcha is needed, issue a fresh one."""
+def invite_screen(sender: User, member: User | None, now: datetime, captcha_kind: str | None = None) -> InviteScreen:
+    """Decide what the invite screen offers; when a captcha is needed, show the member's live one (or mint it).
+
+    ``captcha_kind`` ("image" or "audio") asks for that kind; None shows the live captcha whatever its kind.
+    """
     s = settings()
     summary = quota_summary(sender, now)
     quota = Quota(
@@ -332,7 +335,7 @@ def invite_screen(sender: User, member: User | None, now: datetime, captcha_kind
     decision = rules.can_invite(s, quota, target)
     issued = None
     if decision.allowed and decision.needs_captcha:
-        issued = captchas.create(sender.id, now, captcha_kind)
+        issued = captchas.issue(sender.id, now, captcha_kind if captcha_kind in captchas.KINDS else None)
         db.session.commit()
     return InviteScreen(decision, summary, issued)
 

@@ -23,9 +23,11 @@ def _member_key() -> str:
 
 
 def _no_captcha_answer() -> bool:
-    return request.method != "POST" or not request.form.get("captcha_answer")
+    """Only posts that try a captcha count against CAPTCHA_LIMIT (the API counts into the same bucket)."""
+    return request.method != "POST" or not (request.form.get("captcha_answer") or request.form.get("captcha_id"))
 
 
+# The same scopes and keys as oneclick/api/invitations.py: one bucket per member, whichever door they use.
 captcha_limit = limiter.shared_limit(
     lambda: current_app.config["CAPTCHA_LIMIT"], scope="captcha", key_func=_member_key, exempt_when=_no_captcha_answer
 )
@@ -103,7 +105,7 @@ def invite(public_id: str):
 
 def _invite_page(template: str, me, member, form):
     """Render an invite form with what the rules ask of this invitation (captcha, email) right now."""
-    screen = services.invite_screen(me, member, utcnow(), request.args.get("captcha", "image"))
+    screen = services.invite_screen(me, member, utcnow(), request.args.get("captcha"))
     if screen.captcha is not None:
         form.captcha_id.data = screen.captcha.id
         form.captcha_answer.data = ""
@@ -300,3 +302,15 @@ def more():
         form.form_errors.append(services.explain(decision))
     return render_template("invitations/more.html", form=form,
                            invite_quota=services.quota_summary(_me(), utcnow()))
+
+
+@bp.cli.command("purge-captchas")
+def purge_captchas_command():
+    """Delete every answered or expired captcha (run it from cron or a scheduler)."""
+    import click
+
+    from ..extensions import db
+
+    count = captchas.purge(utcnow())
+    db.session.commit()
+    click.echo(f"Deleted {count} captcha{'s' if count != 1 else ''}.")

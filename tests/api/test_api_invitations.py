@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from oneclick.extensions import db
 from oneclick.invitations.captcha import _hash
 from oneclick.models import Captcha, Invitation, User
 
+from ..conftest import csrf_from
 from ..factories import make_invitation, make_user, set_quota
 from .conftest import error_of
 
@@ -393,3 +395,65 @@ def test_member_search_and_invite_ignore_invitations_typed_as_an_address(app, ap
     assert found["state"] == "invite"
     response = api.post("invitations", json={"recipient_id": grace.user["public_id"], "relationship": "friend"})
     assert response.status_code == 201
+
+
+# --- Issue 10: captcha limits and one live captcha --------------------------------------------------------------
+
+
+@pytest.mark.config(CAPTCHA_AFTER_PER_DAY=0)
+def test_wrong_captcha_answers_through_the_api_are_limited_like_the_web_form(app, api, grace):
+    payload = {"recipient_id": grace.user["public_id"], "relationship": "friend"}
+    captcha = api.post("invitations", json=payload).get_json()["captcha"]
+    statuses = []
+    for _ in range(80):
+        response = api.post("invitations", json={**payload, "captcha_id": captcha["id"], "captcha_answer": "000000"})
+        statuses.append(response.status_code)
+        if response.status_code == 400:
+            captcha = response.get_json()["captcha"]
+        else:
+            assert error_of(response) == "rate_limited" and response.headers["Retry-After"]
+    assert statuses == [400] * 30 + [429] * 50  # CAPTCHA_LIMIT = 30 per 10 minutes
+    # A try without a captcha isn't one: asking what is needed still answers 428 with the live captcha.
+    assert api.post("invitations", json=payload).status_code == 428
+    assert _invitations(app) == 0
+
+
+@pytest.mark.config(CAPTCHA_AFTER_PER_DAY=0, CAPTCHA_LIMIT="3 per minute")
+def test_web_and_api_captcha_tries_share_one_bucket(app, api, grace, client, auth, user):
+    auth.login()
+    path = f"/invitations/invite/{grace.user['public_id']}"
+    for _ in range(2):
+        page = client.get(path).get_data(as_text=True)
+        captcha_id = re.search(r'name="captcha_id"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="captcha_id"', page)
+        form = {"csrf_token": csrf_from(page), "how_known": "friend", "message": "Hello there, we met.",
+                "captcha_id": captcha_id.group(1) or captcha_id.group(2), "captcha_answer": "000000"}
+        assert client.post(path, data=form).status_code == 200
+    payload = {"recipient_id": grace.user["public_id"], "relationship": "friend"}
+    captcha = api.post("invitations", json=payload).get_json()["captcha"]
+    tries = [api.post("invitations", json={**payload, "captcha_id": captcha["id"], "captcha_answer": "1"})
+             for _ in range(2)]
+    assert [t.status_code for t in tries] == [400, 429]
+
+
+@pytest.mark.config(CAPTCHA_AFTER_PER_DAY=0, CAPTCHA_LIMIT="3 per minute")
+def test_captcha_images_through_the_api_are_limited(app, api, grace):
+    captcha = api.post("invitations", json={"recipient_id": grace.user["public_id"], "relationship": "friend"})
+    path = captcha.get_json()["captcha"]["image_url"].removeprefix("http://oneclick.test")
+    statuses = [api.get(path).status_code for _ in range(5)]
+    assert statuses == [200, 200, 200, 429, 429]
+    assert grace.get(path).status_code == 404  # another member's bucket, and not theirs to see
+
+
+@pytest.mark.config(CAPTCHA_AFTER_PER_DAY=0)
+def test_refusals_show_the_same_live_captcha_until_it_is_answered(app, api, grace):
+    payload = {"recipient_id": grace.user["public_id"], "relationship": "friend"}
+    ids = {api.post("invitations", json=payload).get_json()["captcha"]["id"] for _ in range(10)}
+    assert len(ids) == 1
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Captcha)) == 1
+    [first] = ids
+    wrong = api.post("invitations", json={**payload, "captcha_id": first, "captcha_answer": "000000"})
+    assert wrong.status_code == 400 and wrong.get_json()["captcha"]["id"] != first  # used up: a new one
+    with app.app_context():
+        live = db.session.scalars(select(Captcha).where(Captcha.used_at.is_(None))).all()
+        assert [c.id for c in live] == [wrong.get_json()["captcha"]["id"]]

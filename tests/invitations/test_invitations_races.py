@@ -128,3 +128,24 @@ def test_concurrent_self_lift_lifts_once(app, people):
 
     reasons = at_once(app, 6, lift, request_context=True)
     assert reasons.count("ok") == 1 and reasons.count("not_restricted") == 5
+
+
+def test_concurrent_captcha_views_store_one_captcha(app, people):
+    """Eight invite pages (or API refusals) at once: one live captcha row, the same one for all of them."""
+    from oneclick.invitations import captcha as captchas
+    from oneclick.models import Captcha
+
+    def view(i: int):
+        row = captchas.issue(people.ada.id, utcnow())
+        db.session.commit()
+        return row.id
+
+    for _ in range(3):  # a few rounds: each starts with no live captcha (the previous one is answered)
+        ids = at_once(app, 8, view)
+        assert len(set(ids)) == 1
+        with app.app_context():
+            assert db.session.scalar(select(func.count()).select_from(Captcha).where(Captcha.used_at.is_(None))) == 1
+            assert not captchas.consume(people.ada.id, ids[0], "not it", utcnow())
+            db.session.commit()
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Captcha).where(Captcha.used_at.is_(None))) == 0

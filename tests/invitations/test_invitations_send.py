@@ -382,6 +382,54 @@ def test_captcha_attempts_are_rate_limited(app, client, people, as_member):
     assert statuses == [200, 200, 200, 429, 429]
 
 
+@pytest.mark.config(CAPTCHA_AFTER_PER_DAY=0)
+def test_page_views_show_one_live_captcha_instead_of_minting_more(app, client, people, as_member):
+    as_member(people.ada)
+    path = f"/invitations/invite/{people.bob.public_id}"
+    audio_ids = {captcha_id_in(client.get(f"{path}?captcha=audio").get_data(as_text=True)) for _ in range(40)}
+    assert len(audio_ids) == 1
+    # Without asking for a kind the page shows the live one as it is; asking for a picture replaces it.
+    assert captcha_id_in(client.get(path).get_data(as_text=True)) in audio_ids
+    picture = captcha_id_in(client.get(f"{path}?captcha=image").get_data(as_text=True))
+    assert picture not in audio_ids
+    with app.app_context():
+        rows = db.session.scalars(select(Captcha)).all()
+        assert [(r.id, r.kind) for r in rows] == [(picture, "image")]  # 40 audio views stored 40 WAVs before
+    # A refused post shows it again; only an answer uses it up.
+    response = post_form(client, path, note(captcha_id=""), token_from=path)
+    assert captcha_id_in(response.get_data(as_text=True)) == picture
+
+
+@pytest.mark.config(CAPTCHA_AFTER_PER_DAY=0, CAPTCHA_LIMIT="3 per minute")
+def test_captcha_media_is_rate_limited_per_member(app, client, people, as_member, auth):
+    as_member(people.ada)
+    captcha_id = captcha_id_in(client.get(f"/invitations/invite/{people.bob.public_id}").get_data(as_text=True))
+    statuses = [client.get(f"/invitations/captcha/{captcha_id}.png").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    auth.logout()
+    as_member(people.bob)  # per member, not per address: Bob on the same address isn't held back
+    captcha_id = captcha_id_in(client.get(f"/invitations/invite/{people.cy.public_id}").get_data(as_text=True))
+    assert client.get(f"/invitations/captcha/{captcha_id}.png").status_code == 200
+
+
+def test_purge_captchas_deletes_spent_and_expired_ones(app, runner, people):
+    from oneclick.invitations import captcha as captchas
+
+    with app.app_context():
+        now = utcnow()
+        spent = captchas.issue(people.ada.id, now).id
+        db.session.commit()
+        captchas.consume(people.ada.id, spent, "wrong", now)
+        expired = captchas.issue(people.bob.id, now - timedelta(hours=1)).id
+        live = captchas.issue(people.cy.id, now).id
+        db.session.commit()
+    result = runner.invoke(args=["invitations", "purge-captchas"])
+    assert result.exit_code == 0 and "Deleted 2 captchas." in result.output
+    with app.app_context():
+        assert db.session.scalars(select(Captcha.id)).all() == [live]
+        assert expired != live
+
+
 # ---- inviting a non-member by email ----------------------------------------------------------------------------
 
 
