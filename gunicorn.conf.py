@@ -1,21 +1,44 @@
 """gunicorn settings for oneclick: `gunicorn wsgi:app` picks this file up from the working directory.
 
-Every value can be overridden on the command line or with GUNICORN_CMD_ARGS. Sync workers: each request is
-short (one or two queries), so processes beat threads for the GIL; run several hosts for more.
+Every value can be overridden on the command line or with GUNICORN_CMD_ARGS.
+
+Rate limits must hold as the README states them. Their counters live in RATELIMIT_STORAGE_URI: with the
+default ``memory://`` each process counts on its own, so this file then runs ONE process with threads
+(gthread, ONECLICK_THREADS of them) and recycles it never. With a shared store (``redis://...``) it runs
+several sync workers (ONECLICK_WORKERS or WEB_CONCURRENCY, default 2 × CPUs + 1, at most 9): each request
+is short, so processes beat threads for the GIL. Several processes with per-process storage (``-w 4`` or
+WEB_CONCURRENCY=4 with ``memory://``) refuse to start, naming the fix (``on_starting`` below).
 """
 
 import multiprocessing
 import os
 
+from oneclick.config import limits_problem, server_settings, storage_is_shared
+
+_settings = server_settings()
+_shared = storage_is_shared(_settings)
+_cpus = multiprocessing.cpu_count()
+
 bind = os.environ.get("ONECLICK_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("ONECLICK_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 9)))
-worker_class = "sync"
+_requested = os.environ.get("ONECLICK_WORKERS") or os.environ.get("WEB_CONCURRENCY")
+# Several processes only when the counters are shared; on_starting refuses several without it.
+_default_workers = min(2 * _cpus + 1, 9) if _shared else 1
+workers = int(_requested) if _requested else _default_workers
+if _shared:
+    worker_class = "sync"
+    threads = int(os.environ.get("ONECLICK_THREADS", 1))
+else:
+    # One process serves every request, so it takes them on threads (the app's caches and tallies are thread-safe).
+    worker_class = "gthread"
+    threads = int(os.environ.get("ONECLICK_THREADS", min(4 * _cpus, 16)))
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
-# Recycle workers now and then so a slow leak can never grow without bound.
-max_requests = 20000
-max_requests_jitter = 2000
+# Recycle workers now and then so a slow leak can never grow without bound, but only when the rate-limit
+# counters are shared: with memory:// a recycled worker would forget them (20000 cheap requests would reset
+# every limit).
+max_requests = 20000 if _shared else 0
+max_requests_jitter = 2000 if _shared else 0
 # Our own JSON request log (ONECLICK_REQUEST_LOG=true) replaces gunicorn's access log.
 accesslog = None
 errorlog = "-"
@@ -31,3 +54,10 @@ def worker_exit(server, worker):
     from oneclick.clicks import flush_all
 
     flush_all()
+
+
+def on_starting(server):
+    """Refuse to start several processes when the rate-limit counters are per process (limits would not hold)."""
+    problem = limits_problem(_settings, server.cfg.workers)
+    if problem:
+        raise RuntimeError(problem)  # gunicorn prints "Error: <problem>" and exits with status 1

@@ -28,9 +28,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from . import cli, errors, logs, security
+    from . import cli, errors, logs, ratelimits, security
 
     security.init_app(app)
+    ratelimits.init_app(app)
     errors.init_app(app)
     logs.init_app(app)
     cli.init_app(app)

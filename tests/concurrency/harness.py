@@ -29,9 +29,11 @@ def free_port() -> int:
 class AppServer:
     """``gunicorn wsgi:app`` with its own workers, configured through ONECLICK_* variables."""
 
-    def __init__(self, settings: dict[str, str], workers: int = 2, log_path: Path | None = None,
-                 app_module: str = "wsgi:app"):
+    def __init__(self, settings: dict[str, str], workers: int | None = 2, log_path: Path | None = None,
+                 app_module: str = "wsgi:app", env: dict[str, str] | None = None):
+        """``workers=None`` leaves the number to gunicorn.conf.py; ``env`` adds plain environment variables."""
         self.app_module = app_module
+        self.env = env or {}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.settings = settings
@@ -40,8 +42,9 @@ class AppServer:
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 30) -> AppServer:
-        env = {**os.environ, **{f"ONECLICK_{k}": str(v) for k, v in self.settings.items()}}
-        cmd = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "-w", str(self.workers),
+        env = {**os.environ, **{f"ONECLICK_{k}": str(v) for k, v in self.settings.items()}, **self.env}
+        workers = ["-w", str(self.workers)] if self.workers is not None else []
+        cmd = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), *workers,
                "-b", f"127.0.0.1:{self.port}", "--graceful-timeout", "5", self.app_module]
         if self.log_path:
             with open(self.log_path, "ab") as log:
