@@ -15,7 +15,7 @@ from oneclick.models import Block, Connection, ConnectionRequest, GuestConfirmat
 from oneclick.requests import services
 
 from .conftest import body, csrf_from
-from .factories import make_request
+from .factories import make_request, make_user
 from .helpers import at_once
 from .requests_helpers import (
     GUEST,
@@ -23,6 +23,8 @@ from .requests_helpers import (
     confirmation_path,
     guest_post,
     guest_request,
+    member_post,
+    old_stamp,
     owner_with_link,
 )
 
@@ -324,8 +326,6 @@ def test_simultaneous_form_posts_for_one_address_keep_one_unconfirmed_row(app, o
     for _ in range(8):
         c = app.test_client()
         clients.append((c, csrf_from(c.get(f"/c/{owner['token']}").get_data(as_text=True))))
-    from .requests_helpers import old_stamp
-
     stamp = old_stamp(app)
     statuses = at_once(app, 8, lambda i: clients[i][0].post(
         f"/c/{owner['token']}/request", data={"csrf_token": clients[i][1], "started": stamp, "website": "", **GUEST}
@@ -333,3 +333,27 @@ def test_simultaneous_form_posts_for_one_address_keep_one_unconfirmed_row(app, o
     assert statuses == [302] * 8
     assert _confirmations(app) == [("grace@example.com", False)]
     assert _requests(app) == []
+
+
+# --- Claimed addresses ---------------------------------------------------------------------------------------
+
+
+def test_a_typed_address_never_stops_its_real_owner_from_connecting(client, auth, owner, app):
+    """Old code: Mallory's accepted guest request as grace@ made Grace "already connected" when she, a member,
+    asked Ada herself. Rows like that are kept from before the double opt-in (new ones need Grace's inbox)."""
+    with app.app_context():
+        ada = db.session.get(User, owner["id"])
+        make_request(ada, requester_email="grace@example.com", name="Mallory", status="accepted")
+        db.session.add(Connection(owner_id=ada.id, email="grace@example.com", name="Mallory"))
+        db.session.commit()
+        grace_id = make_user(email="grace@example.com", name="Grace Hopper").id
+    auth.login("grace@example.com")
+    page = body(client.get(f"/c/{owner['token']}"))
+    assert "Connect with Ada Lovelace</button>" in page and "already connected" not in page
+    sent = member_post(client, owner["token"])
+    assert "Request sent to Ada Lovelace" in body(client.get(sent.headers["Location"]))
+    with app.app_context():
+        request_id = db.session.scalar(select(ConnectionRequest.id).where(ConnectionRequest.requester_id == grace_id))
+        assert services.decide_request(db.session.get(User, owner["id"]), request_id, "accept", utcnow())
+        rows = db.session.execute(select(Connection.owner_id, Connection.member_id, Connection.name)).all()
+    assert sorted(rows) == sorted([(owner["id"], grace_id, "Grace Hopper"), (grace_id, owner["id"], "Ada Lovelace")])

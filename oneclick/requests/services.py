@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app, has_request_context, render_template, url_for
-from sqlalchemy import Integer, delete, func, literal, or_, select, tuple_, update
+from sqlalchemy import Integer, and_, delete, func, literal, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -119,11 +119,24 @@ def _open_request(owner_id: int, email: str) -> ConnectionRequest | None:
     )
 
 
-def _is_connected(owner_id: int, email: str) -> bool:
-    return (
-        db.session.scalar(select(Connection.id).where(Connection.owner_id == owner_id, Connection.email == email))
-        is not None
-    )
+def _is_connected(owner_id: int, email: str, member_id: int | None = None) -> bool:
+    """Return True when the owner is connected with ``email``.
+
+    For a member (``member_id``), a guest-side row counts only when the guest proved the address (a confirmed
+    request led to it): a row left by someone who merely typed the address before the double opt-in must not
+    stop its real owner from connecting.
+    """
+    c, cr = Connection, ConnectionRequest
+    stmt = select(c.id).where(c.owner_id == owner_id, c.email == email)
+    if member_id is not None:
+        proved = (
+            select(cr.id)
+            .where(cr.owner_id == owner_id, cr.requester_email == email, cr.status == "accepted",
+                   cr.email_confirmed_at.is_not(None))
+            .exists()
+        )
+        stmt = stmt.where(or_(c.member_id == member_id, and_(c.member_id.is_(None), proved)))
+    return db.session.scalar(stmt.limit(1)) is not None
 
 
 def visitor_state(
@@ -138,7 +151,7 @@ def visitor_state(
         return VisitorState("guest") if guest_sent_at is None else VisitorState("guest_sent", guest_sent_at)
     if viewer.id == link.owner_id:
         return VisitorState("owner")
-    if _is_connected(link.owner_id, viewer.email):
+    if _is_connected(link.owner_id, viewer.email, viewer.id):
         return VisitorState("connected")
     pending = _open_request(link.owner_id, viewer.email)
     if pending is not None:
@@ -165,9 +178,21 @@ class SendResult:
 
 
 def _insert_connection(**values) -> None:
-    """Insert one side of a connection unless (owner, email) is connected already."""
+    """Insert one side of a connection unless (owner, email) is connected already.
+
+    A member (``member_id`` given) takes over a guest-side row of their verified address: such a row may have
+    been left by anyone who typed the address before the double opt-in.
+    """
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(Connection).values(**values).on_conflict_do_nothing(index_elements=["owner_id", "email"])
+    stmt = insert(Connection).values(**values)
+    if values.get("member_id") is not None:
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["owner_id", "email"],
+            set_={"member_id": stmt.excluded.member_id, "name": stmt.excluded.name},
+            where=Connection.member_id.is_(None),
+        )
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=["owner_id", "email"])
     db.session.execute(stmt)
 
 
@@ -207,7 +232,7 @@ def _place_request(
     """
     owner_id, owner_name = owner.id, owner.name
     who = {"owner_name": owner_name, "owner_public_id": owner.public_id}
-    if _is_connected(owner.id, email):
+    if _is_connected(owner.id, email, requester_id):
         return SendResult("already_connected", **who), None
     existing = _open_request(owner.id, email)
     if existing is not None:

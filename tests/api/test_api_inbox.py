@@ -257,3 +257,22 @@ def test_guest_connection_has_no_member_id(app, api, user):
         assert result.request.outcome == "connected"
     items = api.get("connections").get_json()["items"]
     assert [(c["email"], c["member_id"]) for c in items] == [("guest@example.org", None)]
+
+
+def test_the_inbox_says_which_addresses_were_confirmed(app, api, user):
+    """A guest request reaches the inbox only once confirmed; one kept from before the opt-in says so."""
+    link = api.post("links", json={"label": "Guests"}).get_json()
+    token = link["url"].rsplit("/", 1)[1]
+    with app.test_request_context():
+        owner = db.session.get(User, user["id"])
+        make_request(owner, requester_email="legacy@example.org", name="Legacy Guest")
+        assert requests_services.start_guest_request(token, "New Guest", "new@example.org", "", utcnow()).outcome \
+            == "mailed"
+    assert [r["email"] for r in api.get("requests").get_json()["items"]] == ["legacy@example.org"]
+    with app.test_request_context():
+        public_id = db.session.scalar(select(GuestConfirmation.public_id))
+        assert requests_services.confirm_guest_request(public_id, utcnow()).request.outcome == "sent"
+    items = api.get("requests").get_json()["items"]
+    assert sorted((r["email"], r["email_confirmed"]) for r in items) == [
+        ("legacy@example.org", False), ("new@example.org", True)
+    ]
