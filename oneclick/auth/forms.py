@@ -34,6 +34,11 @@ class PasswordLength:
             raise ValidationError("Use at most 256 characters.")
 
 
+def _short_answer(value):
+    """Keep the first characters of a captcha answer (only digits count; the rest can't make it right)."""
+    return value[:20] if isinstance(value, str) else value
+
+
 EMAIL_FIELD_ARGS = dict(
     validators=[DataRequired(), Length(max=254), Email(message="Enter a valid email address.")],
     filters=[_lower],
@@ -52,7 +57,7 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
     remember = BooleanField("Remember me on this device")
     # Asked for only while the account is under attack; the captcha itself is bound to the visitor's session.
-    captcha_answer = StringField("Type the six digits you see or hear", validators=[Optional(), Length(max=20)])
+    captcha_answer = StringField("Type the six digits you see or hear", filters=[_short_answer])
     submit = SubmitField("Sign in")
 
 
