@@ -51,7 +51,7 @@ def _wrap_wsgi(app: Flask) -> None:
 
 
 def _bound_route_ids(app: Flask) -> None:
-    """Make ``<int:...>`` route ids stop at 2**63 - 1, so a longer one is a 404 instead of a database error."""
+    """Make ``<int:...>`` route ids stop at the largest id a column holds: a larger one is a 404, not a DB error."""
     from .validators import IdConverter
 
     app.url_map.converters["int"] = IdConverter

@@ -55,8 +55,8 @@ one_line = NoControl()
 multi_line = NoControl(multiline=True)
 
 
-#: Largest value a 64-bit signed id column holds.
-MAX_ID = 2**63 - 1
+#: Largest id an ``Integer`` primary key holds on every database we run on (PostgreSQL's INTEGER is 32-bit).
+MAX_ID = 2**31 - 1
 
 
 class IdConverter(IntegerConverter):

@@ -11,7 +11,7 @@ from wtforms.widgets import HiddenInput
 
 from .. import tokens
 from ..clock import utcnow
-from ..validators import multi_line, one_line
+from ..validators import MAX_ID, multi_line, one_line
 from .services import NOTIFY_MODES, SOURCES, STATUSES
 
 NOTE_MAX = 300
@@ -86,7 +86,9 @@ class IdListField(Field):
     widget = HiddenInput()
 
     def process_formdata(self, valuelist):
-        self.data = [int(v) for v in valuelist[: 4 * 200] if v.isdigit() and len(v) < 19]
+        # ASCII digits only ("²".isdigit() is True), and no id beyond what the id column holds.
+        self.data = [int(v) for v in valuelist[: 4 * 200] if v.isascii() and v.isdigit() and len(v) < 19
+                     and int(v) <= MAX_ID]
 
     def _value(self):
         return ""

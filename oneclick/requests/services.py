@@ -31,6 +31,7 @@ from ..models import (
     UTCDateTime,
     new_public_id,
 )
+from ..validators import MAX_ID
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +50,6 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # --- Keyset cursors ----------------------------------------------------------------------------------
 
 
-#: Largest id a (64-bit) primary key can hold; a cursor naming a larger one is malformed.
-MAX_ROW_ID = 2**63 - 1
-
-
 def encode_cursor(created_at: datetime, row_id: int) -> str:
     """Return an opaque cursor for the row after which the next page starts."""
     micros = (created_at - _EPOCH) // timedelta(microseconds=1)
@@ -67,7 +64,7 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
     # ASCII digits only: str.isdigit() also takes "²" or "٣", which int() then refuses or reads differently.
     if not sep or not (micros + row_id).isascii() or not micros.isdigit() or not row_id.isdigit():
         return None
-    if int(row_id) > MAX_ROW_ID:  # beyond a 64-bit column: no row comes after it, and the database would refuse it
+    if int(row_id) > MAX_ID:  # beyond an id column: no row comes after it, and the database would refuse it
         return None
     try:
         return _EPOCH + timedelta(microseconds=int(micros)), int(row_id)

@@ -7,11 +7,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from oneclick.requests.services import _csv_safe, decode_cursor, encode_cursor
+from oneclick.validators import MAX_ID
 
 
 @given(
     st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(9999, 1, 1), timezones=st.just(UTC)),
-    st.integers(min_value=1, max_value=2**63 - 1),
+    st.integers(min_value=1, max_value=MAX_ID),
 )
 def test_cursor_round_trips_to_the_microsecond(moment, row_id):
     assert decode_cursor(encode_cursor(moment, row_id)) == (moment, row_id)
@@ -23,7 +24,8 @@ def test_cursor_keeps_microseconds_that_floats_would_lose():
 
 
 @pytest.mark.parametrize(
-    "cursor", [None, "", "abc", "1-", "-1", "1-x", "x-1", "1.5-2", "1-2-3", "9" * 41, "99999999999999999999999-1"]
+    "cursor", [None, "", "abc", "1-", "-1", "1-x", "x-1", "1.5-2", "1-2-3", "9" * 41, "99999999999999999999999-1",
+               "²-1", "1-²", "1-" + str(MAX_ID + 1)]
 )
 def test_malformed_cursor_is_none(cursor):
     assert decode_cursor(cursor) is None
