@@ -76,6 +76,7 @@ class TestPreRegistrationTakeover:
         """Old code: following the link in a mail the owner never asked for activated the squatter's password."""
         _register(app, "victim@example.com", SQUATTER_PW, name="Mallory")
         link = _last_link(app, "victim@example.com", "/activate/")
+        assert "Mallory" not in _mails(app, "victim@example.com")[-1].get_content()  # no stranger's text
         owner = AuthActions(app.test_client())
         page = body(owner.client.get(link))
         assert "Activate your account" in page and "Register again" in page
