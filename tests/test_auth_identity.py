@@ -473,3 +473,22 @@ class TestSignOut:
         response = auth.post("/settings/delete", {"password": DEFAULT_PASSWORD, "confirm": "y"})
         assert response.status_code == 302
         assert client.get_cookie("oneclick_remember") is None
+
+
+@pytest.mark.config(**LOCKOUT)
+def test_sign_in_does_the_same_password_work_for_known_and_unknown_addresses(app, user, monkeypatch):
+    """One password-hash check per attempt whatever the address, captcha asked or not (a spy, not a stand-in)."""
+    from oneclick.auth import services
+
+    calls = []
+    real = services.check_password_hash
+    monkeypatch.setattr(services, "check_password_hash", lambda *a: calls.append(1) or real(*a))
+    counts = {}
+    for email in ("ada@example.com", "nobody@example.com"):
+        per_attempt = []
+        for n in range(6):  # below the threshold, then with the captcha asked for and not solved
+            calls.clear()
+            _login(app, email, "wrong password", ip=f"203.0.113.{n + 1}")
+            per_attempt.append(len(calls))
+        counts[email] = per_attempt
+    assert counts["ada@example.com"] == counts["nobody@example.com"] == [1] * 6
