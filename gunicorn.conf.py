@@ -16,7 +16,8 @@ import os
 from oneclick.config import limits_problem, server_settings, storage_is_shared
 
 _settings = server_settings()
-_shared = storage_is_shared(_settings)
+# Several processes are fine when the counters are shared, or when rate limiting is off altogether.
+_shared = storage_is_shared(_settings) or not _settings.get("RATELIMIT_ENABLED", True)
 _cpus = multiprocessing.cpu_count()
 
 bind = os.environ.get("ONECLICK_BIND", "127.0.0.1:8000")
