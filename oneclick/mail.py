@@ -7,6 +7,7 @@ or ``memory`` (kept in ``app.extensions["oneclick.outbox"]``, for tests and the 
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 import time
@@ -17,6 +18,15 @@ from pathlib import Path
 
 from flask import current_app
 
+from .validators import CONTROL_ONE_LINE
+
+_HEADER_CONTROL_RE = re.compile(f"[{CONTROL_ONE_LINE}]+")
+
+
+def one_line_header(text: str) -> str:
+    """Flatten control characters into spaces: a name stored before the validator existed can't drop a mail."""
+    return _HEADER_CONTROL_RE.sub(" ", text).strip()
+
 
 def build_message(to: str, subject: str, text: str, html: str | None = None) -> EmailMessage:
     """Return a ready-to-send message from the configured sender."""
@@ -24,7 +34,7 @@ def build_message(to: str, subject: str, text: str, html: str | None = None) -> 
     msg = EmailMessage()
     msg["From"] = config["MAIL_FROM"]
     msg["To"] = to
-    msg["Subject"] = subject
+    msg["Subject"] = one_line_header(subject)
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain="oneclick.local")
     msg.set_content(text)

@@ -286,3 +286,20 @@ def test_bulk_ids_with_unicode_digits_or_huge_numbers_are_dropped(client, auth, 
     auth.login()
     response = auth.post("/requests/bulk", {"ids": ids, "action": "accept"}, token_from="/requests")
     assert response.status_code in (302, 303), response.status_code
+
+
+def test_a_name_stored_with_crlf_before_the_validator_still_gets_its_mail_out(client, auth, app):
+    """Rows saved by older releases may hold CR/LF: the subject is flattened so the owner's mail still goes."""
+    owner = owner_with_link(app)
+    with app.app_context():
+        db.session.execute(db.update(User).where(User.id == owner["id"]).values(notify_mode="instant"))
+        make_user(email="bob@example.com", name="Bob Babbage")
+        db.session.execute(db.update(User).where(User.email == "bob@example.com").values(name="Bob\r\nBcc: eve@x"))
+        db.session.commit()
+    auth.login("bob@example.com")
+    member_post(client, owner["token"])
+    with app.app_context():
+        mails = [m for m in outbox() if m["To"] == "ada@example.com"]
+    assert len(mails) == 1
+    assert mails[0]["Subject"] == "Bob Bcc: eve@x wants to connect with you"
+    assert mails[0]["Bcc"] is None
