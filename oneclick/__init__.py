@@ -94,12 +94,12 @@ def _register_blueprints(app: Flask) -> None:
     from .api.settings import bp as api_tokens_bp
     from .api.views import bp as api_bp
     from .auth.views import bp as auth_bp
+    from .inbox.views import bp as inbox_bp
     from .invitations.views import bp as invitations_bp
     from .landing.views import bp as landing_bp
     from .links.views import bp as links_bp
     from .main.views import bp as main_bp
     from .ops.views import bp as ops_bp
-    from .requests.views import bp as requests_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(api_bp)
@@ -107,7 +107,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(invitations_bp)
     app.register_blueprint(admin_bp)
-    app.register_blueprint(requests_bp)
+    app.register_blueprint(inbox_bp)
     app.register_blueprint(links_bp)
     app.register_blueprint(landing_bp)
     app.register_blueprint(ops_bp)

@@ -17,7 +17,7 @@ from oneclick.validators import control_problem
 
 from .conftest import body, csrf_from
 from .factories import make_api_token, make_invite_link, make_user, set_quota
-from .requests_helpers import member_post, owner_with_link
+from .inbox.helpers import member_post, owner_with_link
 
 ONE_LINE_BAD = ["Bob\r\nBcc: eve@example.com", "Bob\nPS", "Bob\rX", "Bob\x00", "Bob\tBabbage", "Bob\x85X",
                 "Bob\x9bX", "Bob\x7f", "Bob\u2028X", "Bob\u2029X", "Bob\x1b[31m"]
@@ -222,7 +222,7 @@ def test_path_ids_beyond_the_id_column_are_a_404(client, auth, user, path):
 
 
 def test_cursor_beyond_the_id_column_is_malformed():
-    from oneclick.requests.services import decode_cursor
+    from oneclick.inbox.services import decode_cursor
 
     assert decode_cursor("1-" + str(2**31)) is None  # PostgreSQL's INTEGER ids stop below it
     assert decode_cursor("1-" + str(2**63)) is None

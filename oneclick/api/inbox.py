@@ -1,4 +1,4 @@
-"""API: one-click requests (sending and the inbox) and connections (thin over ``requests.services``)."""
+"""API: one-click requests (sending and the inbox) and connections (thin over ``inbox.services``)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from ..clock import utcnow
 from ..extensions import db
+from ..inbox import services
 from ..links import services as links
 from ..models import Connection, ConnectionRequest, User
-from ..requests import services
 from .core import acting_user, decode_cursor, encode_cursor, iso, operation
 from .errors import ApiError, not_found
 from .fields import Choice, Int, Str, parse_body, parse_query

@@ -199,7 +199,7 @@ def activate(token: str, password: str) -> ActivationResult:
 def _on_verified(user: User) -> None:
     """Attach what waited for the address now that its owner proved it (part of the caller's transaction)."""
     # Requests and connections made as a guest with this address now belong to the member.
-    from ..requests.services import attach_guest_history
+    from ..inbox.services import attach_guest_history
 
     attach_guest_history(user, user.email_verified_at)
     # Invitations sent to this address before the account existed are waiting for the member.

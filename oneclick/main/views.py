@@ -6,8 +6,8 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from ..clock import utcnow
+from ..inbox.services import dashboard_summary
 from ..invitations.services import quota_summary
-from ..requests.services import dashboard_summary
 
 bp = Blueprint("main", __name__)
 

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from oneclick.clock import utcnow
 from oneclick.extensions import db
+from oneclick.inbox import services as requests_services
 from oneclick.models import ConnectionRequest, GuestConfirmation, InviteLink, User
-from oneclick.requests import services as requests_services
 
 from ..factories import make_request
 from .conftest import error_of

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from oneclick.extensions import db
 from oneclick.models import LinkDailyStat
 
-from ..requests_helpers import owner_with_link
+from ..inbox.helpers import owner_with_link
 from .harness import Browserless
 
 pytestmark = pytest.mark.slow

@@ -13,7 +13,7 @@ from oneclick.extensions import db
 from oneclick.models import ConnectionRequest, GuestConfirmation
 
 from ..factories import make_invite_link, make_user
-from ..requests_helpers import old_stamp, owner_with_link
+from ..inbox.helpers import old_stamp, owner_with_link
 from .harness import CSRF_RE, Browserless
 
 pytestmark = pytest.mark.slow

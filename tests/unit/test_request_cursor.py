@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from oneclick.requests.services import _csv_safe, decode_cursor, encode_cursor
+from oneclick.inbox.services import _csv_safe, decode_cursor, encode_cursor
 from oneclick.validators import MAX_ID
 
 

@@ -12,11 +12,11 @@ from sqlalchemy import select
 
 from oneclick.clock import utcnow
 from oneclick.extensions import db
+from oneclick.inbox import services
 from oneclick.models import Block, Connection, ConnectionRequest, InviteLink, LinkDailyStat, User
-from oneclick.requests import services
 
-from .conftest import body, csrf_from
-from .factories import make_invite_link, make_request, make_user
+from ..conftest import body, csrf_from
+from ..factories import make_invite_link, make_request, make_user
 
 OWNER_PAGES = ["/requests", "/connections", "/connections/export.csv", "/requests/export.csv", "/settings/blocked",
                "/settings/notifications", "/dashboard"]

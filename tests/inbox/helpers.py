@@ -8,8 +8,8 @@ from datetime import timedelta
 from oneclick import tokens
 from oneclick.clock import utcnow
 
-from .conftest import csrf_from
-from .factories import make_invite_link, make_user
+from ..conftest import csrf_from
+from ..factories import make_invite_link, make_user
 
 GUEST = {"name": "Grace Hopper", "email": "grace@example.com", "note": ""}
 

@@ -11,13 +11,13 @@ from sqlalchemy import select
 from oneclick import tokens
 from oneclick.clock import utcnow
 from oneclick.extensions import db
+from oneclick.inbox import services
 from oneclick.models import Block, Connection, ConnectionRequest, GuestConfirmation, InviteLink, User
-from oneclick.requests import services
 
-from .conftest import body, csrf_from
-from .factories import make_request, make_user
-from .helpers import at_once
-from .requests_helpers import (
+from ..conftest import body, csrf_from
+from ..factories import make_request, make_user
+from ..helpers import at_once
+from .helpers import (
     GUEST,
     confirm_post,
     confirmation_path,

@@ -14,9 +14,9 @@ from oneclick.extensions import db
 from oneclick.links import services
 from oneclick.models import ConnectionRequest, GuestConfirmation, LinkDailyStat, User
 
-from .conftest import _test_config, body, csrf_from
-from .requests_helpers import old_stamp
-from .test_landing import UA, new_link
+from ..conftest import _test_config, body, csrf_from
+from ..inbox.helpers import old_stamp
+from .helpers import UA, new_link
 
 
 def total_clicks(app) -> int:

@@ -13,13 +13,13 @@ from sqlalchemy import func, select
 
 from oneclick.clock import utcnow
 from oneclick.extensions import db
+from oneclick.inbox import services
 from oneclick.models import Connection, ConnectionRequest, User
-from oneclick.requests import services
 
-from .conftest import csrf_from
-from .factories import make_invite_link, make_request, make_user
-from .helpers import at_once
-from .requests_helpers import GUEST, confirmation_path, old_stamp
+from ..conftest import csrf_from
+from ..factories import make_invite_link, make_request, make_user
+from ..helpers import at_once
+from .helpers import GUEST, confirmation_path, old_stamp
 
 THREADS = 8
 

@@ -11,8 +11,8 @@ from oneclick.extensions import db
 from oneclick.mail import outbox
 from oneclick.models import User
 
-from .conftest import body, csrf_from
-from .factories import DEFAULT_PASSWORD, make_user
+from ..conftest import body, csrf_from
+from ..factories import DEFAULT_PASSWORD, make_user
 
 NEW_PASSWORD = {"new_password": "brand new password", "confirm": "brand new password"}
 ACTIVATE_RE = re.compile(r"http://oneclick\.test(/activate/\S+)")

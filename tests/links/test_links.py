@@ -13,9 +13,9 @@ from oneclick.extensions import db
 from oneclick.links import services
 from oneclick.models import ConnectionRequest, InviteLink, LinkDailyStat, User
 
-from .conftest import csrf_from
-from .factories import make_invite_link, make_request, make_user
-from .helpers import at_once
+from ..conftest import csrf_from
+from ..factories import make_invite_link, make_request, make_user
+from ..helpers import at_once
 
 BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"}
 

@@ -13,12 +13,12 @@ from sqlalchemy import update
 
 from oneclick.clock import utcnow
 from oneclick.extensions import db
+from oneclick.inbox import services
 from oneclick.mail import outbox
 from oneclick.models import User
-from oneclick.requests import services
 
-from .factories import make_request, make_user
-from .requests_helpers import confirm_from_database, guest_post, guest_request, owner_with_link
+from ..factories import make_request, make_user
+from .helpers import confirm_from_database, guest_post, guest_request, owner_with_link
 
 
 def _set_mode(app, user_id, mode):

@@ -45,7 +45,7 @@ from .forms import (
     NotifyForm,
 )
 
-bp = Blueprint("requests", __name__, cli_group="notify")
+bp = Blueprint("inbox", __name__, cli_group="notify")
 
 #: Session keys: when this browser sent each owner a guest request (for the landing page; never what became of
 #: it) and the last outcome (the page after sending).
@@ -107,7 +107,7 @@ def request_area(link, token: str, form=None) -> RequestArea:
     if state.kind != "member":
         kept = form.started.data if form is not None else None
         started = kept if tokens.form_started_age(kept, now) is not None else tokens.sign_form_started(now)
-    return RequestArea(state=state, form=form, action=url_for("requests.send", token=token),
+    return RequestArea(state=state, form=form, action=url_for("inbox.send", token=token),
                        csrf_token=generate_csrf(), started=started)
 
 
@@ -130,7 +130,7 @@ def is_fresh_guest(link) -> bool:
 
 def guest_area_with_slots(token: str) -> RequestArea:
     """Return a fresh guest's request area with slots in place of its per-visitor values."""
-    return RequestArea(state=services.VisitorState("guest"), form=None, action=url_for("requests.send", token=token),
+    return RequestArea(state=services.VisitorState("guest"), form=None, action=url_for("inbox.send", token=token),
                        csrf_token=CSRF_SLOT, started=STARTED_SLOT)
 
 
@@ -242,7 +242,7 @@ def send(token: str):
         flash("This is your own link: visitors see a request form here.", "info")
         return redirect(url_for("landing.page", token=token))
     _remember(parsed[0], result)
-    return redirect(url_for("requests.sent", token=token))
+    return redirect(url_for("inbox.sent", token=token))
 
 
 def _send_as_guest(token: str, parsed, form):
@@ -251,7 +251,7 @@ def _send_as_guest(token: str, parsed, form):
         # Answer a bot exactly like a person, and store nothing.
         if parsed:
             _remember_guest(parsed[0], None)
-        return redirect(url_for("requests.sent", token=token))
+        return redirect(url_for("inbox.sent", token=token))
     started = services.start_guest_request(token, form.name.data, form.email.data, form.note.data or "", utcnow())
     if started.outcome == "unavailable":
         flash(LINK_MESSAGES[started.link_state], "error")
@@ -261,7 +261,7 @@ def _send_as_guest(token: str, parsed, form):
                              "contacting."]
         return _form_page(token, form, 200)
     _remember_guest(parsed[0], started.owner_public_id)
-    return redirect(url_for("requests.sent", token=token))
+    return redirect(url_for("inbox.sent", token=token))
 
 
 @bp.get("/c/<token>/sent")
@@ -275,7 +275,7 @@ def sent(token: str):
     if resolution.link is None:
         abort(404)
     owner = resolution.link.owner
-    body = render_template("requests/sent.html", owner=owner, token=token, info=info)
+    body = render_template("inbox/sent.html", owner=owner, token=token, info=info)
     return body, 200, {"Cache-Control": "no-store"}
 
 
@@ -315,7 +315,7 @@ def confirm(token: str):
     pending = services.guest_confirmation(public_id)
     if pending.state != "ok":
         return _confirm_state_page(pending.state)
-    body = render_template("requests/confirm.html", pending=pending, form=form, lapsed=lapsed)
+    body = render_template("inbox/confirm.html", pending=pending, form=form, lapsed=lapsed)
     return body, 400 if lapsed else 200, {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
@@ -335,7 +335,7 @@ def _confirmed(result: services.ConfirmResult):
         )
     since = sent.since if sent.outcome == "already_pending" else None
     _remember_guest(result.link_public_id, sent.owner_public_id, outcome=sent.outcome, since=since)
-    return redirect(url_for("requests.sent", token=result.link_token))
+    return redirect(url_for("inbox.sent", token=result.link_token))
 
 
 # --- The owner's inbox -----------------------------------------------------------------------------------
@@ -352,7 +352,7 @@ def inbox():
     filters = InboxFilterForm(formdata=request.args)
     if not filters.validate():
         flash("That filter wasn't valid, so it was reset.", "warning")
-        return redirect(url_for("requests.inbox"))
+        return redirect(url_for("inbox.inbox"))
     owner = _owner()
     status = filters.status.data or "pending"
     page = services.inbox(
@@ -361,12 +361,12 @@ def inbox():
     )
     filters.link.choices = [SelectChoice("", "All links"), *(SelectChoice(v, label) for v, label in page.links)]
     bulk = BulkForm(formdata=None, next=request.full_path)
-    return render_template("requests/inbox.html", page=page, filters=filters, status=status, bulk=bulk)
+    return render_template("inbox/inbox.html", page=page, filters=filters, status=status, bulk=bulk)
 
 
 def _back(form: BulkForm | None = None) -> str:
     target = form.next.data if form is not None else request.form.get("next")
-    return safe_next(target, url_for("requests.inbox"))
+    return safe_next(target, url_for("inbox.inbox"))
 
 
 @bp.post("/requests/bulk")
@@ -414,12 +414,12 @@ def connections():
     filters = ConnectionsFilterForm(formdata=request.args)
     if not filters.validate():
         flash("That filter wasn't valid, so it was reset.", "warning")
-        return redirect(url_for("requests.connections"))
+        return redirect(url_for("inbox.connections"))
     page = services.connections(
         _owner(), search=filters.q.data or None, source=filters.source.data or None, cursor=filters.after.data or None
     )
     confirm = BulkForm(formdata=None, next=request.full_path)
-    return render_template("requests/connections.html", page=page, filters=filters, confirm=confirm)
+    return render_template("inbox/connections.html", page=page, filters=filters, confirm=confirm)
 
 
 @bp.post("/connections/<int:connection_id>/remove")
@@ -474,9 +474,9 @@ def blocked():
     if form.validate_on_submit():
         services.block_email(owner, form.email.data, utcnow())
         flash(f"{form.email.data} can no longer send you requests.", "success")
-        return redirect(url_for("requests.blocked"))
+        return redirect(url_for("inbox.blocked"))
     confirm = BulkForm(formdata=None)
-    return render_template("requests/blocked.html", form=form, blocks=services.blocks(owner), confirm=confirm)
+    return render_template("inbox/blocked.html", form=form, blocks=services.blocks(owner), confirm=confirm)
 
 
 @bp.post("/settings/blocked/<int:block_id>/delete")
@@ -486,7 +486,7 @@ def unblock(block_id: int):
     if not services.unblock(_owner(), block_id):
         abort(404)
     flash("Unblocked.", "success")
-    return redirect(url_for("requests.blocked"))
+    return redirect(url_for("inbox.blocked"))
 
 
 @bp.route("/settings/notifications", methods=["GET", "POST"])
@@ -498,8 +498,8 @@ def notifications():
     if form.validate_on_submit():
         services.set_notify_mode(owner, form.notify_mode.data)
         flash("Notification settings saved.", "success")
-        return redirect(url_for("requests.notifications"))
-    return render_template("requests/notifications.html", form=form)
+        return redirect(url_for("inbox.notifications"))
+    return render_template("inbox/notifications.html", form=form)
 
 
 # --- Operator commands -------------------------------------------------------------------------------------

@@ -13,10 +13,10 @@ from oneclick.extensions import db
 from oneclick.models import Block, Connection, ConnectionRequest, GuestConfirmation, InviteLink, User
 from oneclick.tokens import sign_activation
 
-from .conftest import body, csrf_from
-from .factories import make_request, make_user
-from .helpers import activate_account
-from .requests_helpers import (
+from ..conftest import body, csrf_from
+from ..factories import make_request, make_user
+from ..helpers import activate_account
+from .helpers import (
     GUEST,
     confirm_post,
     guest_post,

@@ -15,9 +15,9 @@ from oneclick.invitations.captcha import _hash
 from oneclick.mail import outbox
 from oneclick.models import Captcha, User
 
-from .conftest import AuthActions, body
-from .factories import DEFAULT_PASSWORD, make_user
-from .helpers import activate_account
+from ..conftest import AuthActions, body
+from ..factories import DEFAULT_PASSWORD, make_user
+from ..helpers import activate_account
 
 OWNER_PW = "the owners own password"  # noqa: S105
 SQUATTER_PW = "mallory knows this one"  # noqa: S105

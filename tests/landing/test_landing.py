@@ -22,10 +22,9 @@ from oneclick.extensions import db
 from oneclick.links import services
 from oneclick.models import InviteLink, LinkDailyStat, User
 
-from .factories import make_invite_link, make_request, make_user
+from ..factories import make_invite_link, make_request, make_user
+from .helpers import UA, new_link
 
-BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
-UA = {"User-Agent": BROWSER}
 OLD_KEY = "test-secret-key-that-is-long-enough"  # the key the app fixture uses
 NEW_KEY = "a-brand-new-secret-key-after-rotation"
 
@@ -34,13 +33,6 @@ NEW_KEY = "a-brand-new-secret-key-after-rotation"
 def owner(app, user):
     with app.app_context():
         return db.session.get(User, user["id"])
-
-
-def new_link(app, owner_id: int, **columns) -> tuple[int, str]:
-    """Create a link and return (id, token)."""
-    with app.app_context():
-        link, token = make_invite_link(db.session.get(User, owner_id), **columns)
-        return link.id, token
 
 
 def clicks(app, link_id: int) -> int:

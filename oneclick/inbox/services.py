@@ -377,7 +377,7 @@ def start_guest_request(token: str, name: str, email: str, note: str, now: datet
                 raise
     public_id = row.public_id
     url = current_app.config["PUBLIC_URL"] + url_for(
-        "requests.confirm", token=tokens.sign_guest_confirmation(public_id)
+        "inbox.confirm", token=tokens.sign_guest_confirmation(public_id)
     )
     text = render_template(
         "email/guest_confirm.txt", owner_name=owner.name, url=url, days=max(1, _confirm_max_age() // 86400)
@@ -890,9 +890,9 @@ def set_notify_mode(owner: User, mode: str) -> None:
 
 def _inbox_url() -> str:
     if has_request_context():
-        return current_app.config["PUBLIC_URL"] + url_for("requests.inbox")
+        return current_app.config["PUBLIC_URL"] + url_for("inbox.inbox")
     with current_app.test_request_context():  # the digest runs from the CLI, outside any request
-        return current_app.config["PUBLIC_URL"] + url_for("requests.inbox")
+        return current_app.config["PUBLIC_URL"] + url_for("inbox.inbox")
 
 
 def _notify_instant(to: str, owner_name: str, name: str, email: str, note: str, link_label: str, auto: bool) -> None:
