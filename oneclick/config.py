@@ -78,7 +78,7 @@ class Defaults:
     ACTIVATION_MAX_AGE = 3 * 24 * 3600
     PASSWORD_RESET_MAX_AGE = 3600  # lifetime of a password reset link (it also dies once used)
 
-    # --- Outbound invitations (issue 5): the classic quota and restriction rules -------------------------
+    # --- Outbound invitations: the classic quota and restriction rules -------------------------
     INVITE_ALLOTMENT = 3000  # invitations a member may send in total (grants add to it)
     CAPTCHA_AFTER_PER_DAY = 100  # each invitation beyond this many in a rolling 24 h needs a captcha
     GRANT_MIN = 500  # support may grant between GRANT_MIN and GRANT_MAX more invitations ...
@@ -89,7 +89,7 @@ class Defaults:
     SPAMMER_AFTER_DECLINES = 15  # declines in total that label the member a spammer
     SELF_LIFTS = 1  # restrictions a member may lift alone (the first ones); later ones need support
     RESEND_INTERVAL_DAYS = 7  # a pending invitation may be resent once per this many days
-    INVITE_MESSAGE_MAX = 300  # characters in the personal note
+    INVITE_MESSAGE_MAX = 300  # characters in the personal note (1 to limits.INVITE_MESSAGE_MAX, its column)
     CAPTCHA_TTL_SECONDS = 600  # a captcha must be solved within this time
     CAPTCHA_LIMIT = "30 per 10 minutes"  # captcha answers and images per member
     INVITE_SEND_LIMIT = "120 per minute"  # invitation form posts per member (a flood brake, not the quota)
@@ -97,7 +97,7 @@ class Defaults:
     # One JSON line per request on stderr (logger "oneclick.request").
     REQUEST_LOG = False
 
-    # --- Inbound requests (issue 4): the public request form, the inbox and owner notifications -----------
+    # --- Inbound requests: the public request form, the inbox and owner notifications -----------
     REQUEST_LIMIT_PER_IP = "30 per hour"  # request form posts from one address (a conference hall shares one)
     REQUEST_LIMIT_PER_LINK = "120 per hour"  # request form posts to one link, from anywhere
     REQUEST_DAILY_CAP_PER_LINK = 500  # new requests one link accepts per UTC day
@@ -109,7 +109,7 @@ class Defaults:
     INBOX_PAGE_SIZE = 25
     CONNECTIONS_PAGE_SIZE = 50
 
-    # --- Links, QR codes and snippets (issue 3) -----------------------------------------------------------
+    # --- Links, QR codes and snippets ---------------------------------------------------------------------
     LINKS_MAX_PER_OWNER = 100  # links one owner may have at once
     # Clicks are tallied per worker and written this often by a background thread (0: write each at once).
     CLICK_FLUSH_SECONDS = 1.0
@@ -121,7 +121,7 @@ class Defaults:
     QR_MAX_AGE = 7 * 24 * 3600  # Cache-Control max-age of QR images (a rotated link gets a new URL anyway)
     QR_RENDER_LIMIT_PER_IP = "120 per minute"  # QR renders (cache misses only) from one address
 
-    # --- JSON API (issue 6): personal access tokens, per-token rate limit ------------------------------------
+    # --- JSON API: personal access tokens, per-token rate limit ------------------------------------
     API_RATE_LIMIT = "300 per minute"  # requests per token (requests without a valid token: per address)
     API_TOKENS_MAX_PER_USER = 20  # active tokens one member may hold at once
     API_TOKEN_TOUCH_SECONDS = 60  # a token's last-used time is written at most this often
@@ -171,6 +171,11 @@ def check(config, debug: bool) -> None:
         )
     if not str(config.get("PUBLIC_URL", "")).startswith(("http://", "https://")):
         raise ConfigError("PUBLIC_URL must start with http:// or https://")
+    from .limits import problems  # a configured length may never exceed the column that stores the text
+
+    found = problems(config)
+    if found:
+        raise ConfigError(found[0])
 
 
 # --- Rate limits that hold as configured --------------------------------------------------------------------

@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from . import limits
 from .clock import as_utc, utcnow
 from .extensions import db
 
@@ -54,10 +55,10 @@ class User(UserMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(16), unique=True, default=new_public_id)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
-    name: Mapped[str] = mapped_column(String(100))
-    headline: Mapped[str] = mapped_column(String(160), default="")
-    handle: Mapped[str | None] = mapped_column(String(30), unique=True)
+    email: Mapped[str] = mapped_column(String(limits.EMAIL_MAX), unique=True)
+    name: Mapped[str] = mapped_column(String(limits.PERSON_NAME_MAX))
+    headline: Mapped[str] = mapped_column(String(limits.HEADLINE_MAX), default="")
+    handle: Mapped[str | None] = mapped_column(String(limits.HANDLE_MAX), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     # Part of the login id: replacing it signs out every session and remember cookie at once.
     session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
@@ -111,9 +112,9 @@ class InviteLink(db.Model):
     public_id: Mapped[str] = mapped_column(String(16), unique=True, default=new_public_id)
     version: Mapped[int] = mapped_column(Integer, default=1)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    label: Mapped[str] = mapped_column(String(80))
+    label: Mapped[str] = mapped_column(String(limits.LINK_LABEL_MAX))
     channel: Mapped[str] = mapped_column(String(20), default="other")
-    message: Mapped[str] = mapped_column(String(500), default="")
+    message: Mapped[str] = mapped_column(String(limits.LINK_MESSAGE_MAX), default="")
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     max_requests: Mapped[int | None] = mapped_column(Integer)
     auto_accept: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -167,9 +168,9 @@ class ConnectionRequest(db.Model):
     requester_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
-    requester_email: Mapped[str] = mapped_column(String(254))
-    name: Mapped[str] = mapped_column(String(100))
-    note: Mapped[str] = mapped_column(String(300), default="")
+    requester_email: Mapped[str] = mapped_column(String(limits.EMAIL_MAX))
+    name: Mapped[str] = mapped_column(String(limits.PERSON_NAME_MAX))
+    note: Mapped[str] = mapped_column(String(limits.REQUEST_NOTE_MAX), default="")
     status: Mapped[str] = mapped_column(String(10), default="pending")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -205,9 +206,9 @@ class GuestConfirmation(db.Model):
     public_id: Mapped[str] = mapped_column(String(16), unique=True, default=new_public_id)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     link_id: Mapped[int | None] = mapped_column(ForeignKey("invite_links.id", ondelete="CASCADE"))
-    email: Mapped[str] = mapped_column(String(254))
-    name: Mapped[str] = mapped_column(String(100))
-    note: Mapped[str] = mapped_column(String(300), default="")
+    email: Mapped[str] = mapped_column(String(limits.EMAIL_MAX))
+    name: Mapped[str] = mapped_column(String(limits.PERSON_NAME_MAX))
+    note: Mapped[str] = mapped_column(String(limits.REQUEST_NOTE_MAX), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The last confirmation mail; the row expires GUEST_CONFIRM_MAX_AGE after it.
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -226,8 +227,8 @@ class Connection(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     member_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    email: Mapped[str] = mapped_column(String(254))
-    name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(limits.EMAIL_MAX))
+    name: Mapped[str] = mapped_column(String(limits.PERSON_NAME_MAX))
     # "link" (an inbound request through one of the owner's links) or "invitation" (outbound).
     source: Mapped[str] = mapped_column(String(12), default="link")
     link_id: Mapped[int | None] = mapped_column(ForeignKey("invite_links.id", ondelete="SET NULL"))
@@ -242,11 +243,11 @@ class Block(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    email: Mapped[str] = mapped_column(String(254))
+    email: Mapped[str] = mapped_column(String(limits.EMAIL_MAX))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-# --- Outbound invitations (issue 5) --------------------------------------------------------------------
+# --- Outbound invitations ------------------------------------------------------------------------------
 
 
 class MemberQuota(db.Model):
@@ -310,14 +311,14 @@ class Invitation(db.Model):
     sender_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     # Null until a non-member invited by email joins with that address.
     recipient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    recipient_email: Mapped[str] = mapped_column(String(254))
-    recipient_name: Mapped[str] = mapped_column(String(100), default="")
+    recipient_email: Mapped[str] = mapped_column(String(limits.EMAIL_MAX))
+    recipient_name: Mapped[str] = mapped_column(String(limits.PERSON_NAME_MAX), default="")
     # Typed as an address by the sender (not chosen from the member list): the sender is only ever shown what
     # they typed, whether or not (and whoever) a verified member holds that address.
     addressed_by_email: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     # How the sender knows the recipient: colleague, classmate, business, friend or other.
     how_known: Mapped[str] = mapped_column(String(12))
-    message: Mapped[str] = mapped_column(String(300), default="")
+    message: Mapped[str] = mapped_column(String(limits.INVITE_MESSAGE_MAX), default="")
     status: Mapped[str] = mapped_column(String(10), default="pending")
     # "idk" or "spam": identical in effect and never shown to the sender.
     decline_kind: Mapped[str | None] = mapped_column(String(4))
@@ -369,7 +370,7 @@ class SupportTicket(db.Model):
     public_id: Mapped[str] = mapped_column(String(16), unique=True, default=new_public_id)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
-    message: Mapped[str] = mapped_column(String(1000), default="")
+    message: Mapped[str] = mapped_column(String(limits.SUPPORT_MESSAGE_MAX), default="")
     status: Mapped[str] = mapped_column(String(10), default="open")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -424,7 +425,7 @@ class Captcha(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-# --- API tokens (issue 6) ------------------------------------------------------------------------------
+# --- API tokens ----------------------------------------------------------------------------------------
 
 
 class ApiToken(db.Model):
@@ -439,7 +440,7 @@ class ApiToken(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    name: Mapped[str] = mapped_column(String(80))
+    name: Mapped[str] = mapped_column(String(limits.TOKEN_NAME_MAX))
     # The first characters of the raw token, shown in lists so people can tell their tokens apart.
     prefix: Mapped[str] = mapped_column(String(16))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)

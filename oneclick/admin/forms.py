@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SearchField, SubmitField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from .. import limits
 from ..validators import one_line
 
 
@@ -14,7 +15,7 @@ class MemberSearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search changes nothing
 
-    q = SearchField("Email, name or handle", validators=[Optional(), Length(max=100), one_line])
+    q = SearchField("Email, name or handle", validators=[Optional(), Length(max=limits.SEARCH_MAX), one_line])
 
 
 class GrantForm(FlaskForm):

@@ -6,8 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from .. import limits
 from ..validators import one_line
-from .services import NAME_MAX
 
 
 def _strip(value):
@@ -17,7 +17,7 @@ def _strip(value):
 class TokenForm(FlaskForm):
     name = StringField(
         "Token name",
-        validators=[DataRequired(message="Name the token."), Length(max=NAME_MAX), one_line],
+        validators=[DataRequired(message="Name the token."), Length(max=limits.TOKEN_NAME_MAX), one_line],
         filters=[_strip],
         description='What will use it, e.g. "CRM sync" or "Signature generator".',
     )

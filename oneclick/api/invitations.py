@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import current_app, jsonify, request, url_for
 from flask_limiter.util import get_remote_address
 
+from .. import limits
 from ..clock import utcnow
 from ..extensions import limiter
 from ..invitations import captcha as captchas
@@ -78,7 +79,7 @@ SEND_BODY = {
     "recipient_id": Str(min_length=1, max_length=16, description="The member's id (from `GET /members`)."),
     "email": Email(description="Their email: for people who aren't members, or when the rules ask for it."),
     "relationship": Choice(RELATIONSHIP_VALUES, required=True, description="How you know them."),
-    "message": Str(max_length=300, multiline=True, description="A personal note."),
+    "message": Str(max_length=limits.INVITE_MESSAGE_MAX, multiline=True, description="A personal note."),
     "captcha_id": Str(min_length=1, max_length=32),
     "captcha_answer": Str(min_length=1, max_length=20),
 }
@@ -215,7 +216,7 @@ def sent():
     args = parse_query(SENT_QUERY)
     position = decode_cursor("sent", args.get("cursor"))
     page_number = int(position) if position and position.isdigit() else 1
-    page = services.sent_invitations(acting_user(), utcnow(), args.get("q", ""), page_number)
+    page = services.sent_invitations(acting_user(), utcnow(), args.get("q", ""), page_number, args.get("status"))
     items = [
         {
             "id": row.invitation.public_id,
@@ -229,7 +230,6 @@ def sent():
             "actions": sorted(str(a) for a in row.actions),
         }
         for row in page.rows
-        if "status" not in args or row.invitation.status == args["status"]
     ]
     next_cursor = encode_cursor("sent", str(page.page + 1)) if page.has_next else None
     return jsonify({"items": items, "next_cursor": next_cursor})

@@ -115,19 +115,7 @@ def update_link(link_id: int):
     link = services.get_owned_link(owner, link_id)
     if link is None:
         raise not_found("You have no link with this id.")
-    active = data.pop("active", None)
-    if data:
-        current = {
-            "label": link.label,
-            "channel": link.channel,
-            "message": link.message,
-            "expires_at": link.expires_at,
-            "max_requests": link.max_requests,
-            "auto_accept": link.auto_accept,
-        }
-        services.update_link(owner, link_id, services.LinkFields(**{**current, **data}))
-    if active is not None:
-        services.set_active(owner, link_id, active)
+    services.change_link(owner, link_id, data)
     return jsonify(_detail_json(link_id))
 
 

@@ -18,12 +18,12 @@ from flask import current_app
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import joinedload
 
+from .. import limits
 from ..extensions import db
 from ..models import ApiToken, User
 
 TOKEN_PREFIX = "oc_"  # noqa: S105 - the visible marker of our tokens, not a secret
 PREFIX_LENGTH = 10  # "oc_" and 7 random characters
-NAME_MAX = 80
 _RAW_RE = re.compile(r"^oc_[A-Za-z0-9_-]{43}$")
 
 
@@ -62,7 +62,7 @@ def active_tokens(user: User) -> list[ApiToken]:
 
 def create_token(user: User, name: str, now: datetime) -> NewToken:
     """Create a token for the member; raise TokenLimitReached when they hold the maximum already."""
-    name = (name or "").strip()[:NAME_MAX] or "API token"
+    name = (name or "").strip()[: limits.TOKEN_NAME_MAX] or "API token"
     # Lock the member's row so two concurrent creates can't both pass the cap (SQLite: BEGIN IMMEDIATE).
     db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
     held = db.session.scalar(

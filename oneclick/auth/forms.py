@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
+from .. import limits
 from ..validators import one_line
 
 HANDLE_RE = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{1,28}[a-z0-9])$")
@@ -40,13 +41,15 @@ def _short_answer(value):
 
 
 EMAIL_FIELD_ARGS = dict(
-    validators=[DataRequired(), Length(max=254), Email(message="Enter a valid email address.")],
+    validators=[DataRequired(), Length(max=limits.EMAIL_MAX), Email(message="Enter a valid email address.")],
     filters=[_lower],
 )
 
 
 class RegisterForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=100), one_line], filters=[_strip])
+    name = StringField(
+        "Name", validators=[DataRequired(), Length(max=limits.PERSON_NAME_MAX), one_line], filters=[_strip],
+    )
     email = EmailField("Email", **EMAIL_FIELD_ARGS)
     password = PasswordField("Password", validators=[DataRequired(), PasswordLength()])
     submit = SubmitField("Create account")
@@ -54,7 +57,7 @@ class RegisterForm(FlaskForm):
 
 class LoginForm(FlaskForm):
     email = EmailField("Email", **EMAIL_FIELD_ARGS)
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=limits.PASSWORD_MAX)])
     remember = BooleanField("Remember me on this device")
     # Asked for only while the account is under attack; the captcha itself is bound to the visitor's session.
     captcha_answer = StringField("Type the six digits you see or hear", filters=[_short_answer])
@@ -62,16 +65,18 @@ class LoginForm(FlaskForm):
 
 
 class ProfileForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=100), one_line], filters=[_strip])
+    name = StringField(
+        "Name", validators=[DataRequired(), Length(max=limits.PERSON_NAME_MAX), one_line], filters=[_strip],
+    )
     headline = StringField(
         "Headline",
-        validators=[Optional(), Length(max=160), one_line],
+        validators=[Optional(), Length(max=limits.HEADLINE_MAX), one_line],
         filters=[_strip],
         description="One line under your name, e.g. “Developer advocate at Example”.",
     )
     handle = StringField(
         "Public handle",
-        validators=[Optional(), Length(min=3, max=30)],
+        validators=[Optional(), Length(min=limits.HANDLE_MIN, max=limits.HANDLE_MAX)],
         filters=[_lower],
         description="Lowercase letters, digits, - and _. Your vanity link is /@handle.",
     )
@@ -87,7 +92,7 @@ class ProfileForm(FlaskForm):
 
 
 class PasswordForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=256)])
+    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=limits.PASSWORD_MAX)])
     new_password = PasswordField("New password", validators=[DataRequired(), PasswordLength()])
     confirm = PasswordField(
         "Repeat new password", validators=[DataRequired(), EqualTo("new_password", "The passwords differ.")]
@@ -96,7 +101,7 @@ class PasswordForm(FlaskForm):
 
 
 class DeleteAccountForm(FlaskForm):
-    password = PasswordField("Your password", validators=[DataRequired(), Length(max=256)])
+    password = PasswordField("Your password", validators=[DataRequired(), Length(max=limits.PASSWORD_MAX)])
     confirm = BooleanField("I understand that this deletes my account and all of its data", validators=[DataRequired()])
     submit = SubmitField("Delete my account")
 
@@ -108,7 +113,7 @@ class ConfirmForm(FlaskForm):
 
 
 class ActivateForm(FlaskForm):
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=limits.PASSWORD_MAX)])
     submit = SubmitField("Activate my account")
 
 

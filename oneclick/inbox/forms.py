@@ -9,12 +9,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from .. import tokens
+from .. import limits, tokens
 from ..clock import utcnow
 from ..validators import MAX_ID, multi_line, one_line
 from .services import NOTIFY_MODES, SOURCES, STATUSES
 
-NOTE_MAX = 300
+NOTE_MAX = limits.REQUEST_NOTE_MAX
 
 
 def _strip(value):
@@ -44,10 +44,12 @@ class GuestRequestForm(FlaskForm):
 
     Meta = PublicFormMeta
 
-    name = StringField("Your name", validators=[DataRequired(), Length(max=100), one_line], filters=[_strip])
+    name = StringField(
+        "Your name", validators=[DataRequired(), Length(max=limits.PERSON_NAME_MAX), one_line], filters=[_strip],
+    )
     email = EmailField(
         "Your email",
-        validators=[DataRequired(), Length(max=254), Email(message="Enter a valid email address.")],
+        validators=[DataRequired(), Length(max=limits.EMAIL_MAX), Email(message="Enter a valid email address.")],
         filters=[_lower],
         description="Only the person you're contacting sees it.",
     )
@@ -114,7 +116,9 @@ class InboxFilterForm(FlaskForm):
         choices=[SelectChoice(s, s.title()) for s in STATUSES], default="pending", validators=[Optional()]
     )
     link = SelectField("Link", choices=[SelectChoice("", "All links")], default="", validate_choice=False)
-    q = SearchField("Search name or email", validators=[Optional(), Length(max=100), one_line], filters=[_strip])
+    q = SearchField(
+        "Search name or email", validators=[Optional(), Length(max=limits.SEARCH_MAX), one_line], filters=[_strip],
+    )
     after = HiddenField(validators=[Optional(), Length(max=40)])
 
 
@@ -124,7 +128,9 @@ class ConnectionsFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = SearchField("Search name or email", validators=[Optional(), Length(max=100), one_line], filters=[_strip])
+    q = SearchField(
+        "Search name or email", validators=[Optional(), Length(max=limits.SEARCH_MAX), one_line], filters=[_strip],
+    )
     source = SelectField(
         "Came from",
         choices=[
@@ -142,7 +148,7 @@ class BlockForm(FlaskForm):
 
     email = EmailField(
         "Email to block",
-        validators=[DataRequired(), Length(max=254), Email(message="Enter a valid email address.")],
+        validators=[DataRequired(), Length(max=limits.EMAIL_MAX), Email(message="Enter a valid email address.")],
         filters=[_lower],
         description="Guests and members with this address can no longer send you requests. They aren't told.",
     )

@@ -16,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
+from .. import limits
 from ..validators import multi_line, one_line
 from .rules import RELATIONSHIP_LABELS
 
@@ -41,7 +42,9 @@ class SearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search changes nothing
 
-    q = SearchField("Name or handle", validators=[Optional(), Length(max=100), one_line], filters=[_strip])
+    q = SearchField(
+        "Name or handle", validators=[Optional(), Length(max=limits.SEARCH_MAX), one_line], filters=[_strip],
+    )
 
 
 class InviteForm(FlaskForm):
@@ -56,12 +59,12 @@ class InviteForm(FlaskForm):
     send_without_note = BooleanField("Send without a personal note")
     email = EmailField(
         "Their email address",
-        validators=[Optional(), Length(max=254), Email(message="Enter a valid email address.")],
+        validators=[Optional(), Length(max=limits.EMAIL_MAX), Email(message="Enter a valid email address.")],
         filters=[_lower],
     )
     captcha_id = HiddenField()
     captcha_answer = StringField(
-        "Security check", validators=[Optional(), Length(max=20), one_line], filters=[_strip],
+        "Security check", validators=[Optional(), Length(max=limits.CAPTCHA_ANSWER_MAX), one_line], filters=[_strip],
         description="Type the six digits you see (or hear).",
     )
     submit = SubmitField("Send invitation")
@@ -82,10 +85,12 @@ class InviteForm(FlaskForm):
 class EmailInviteForm(InviteForm):
     email = EmailField(
         "Their email address",
-        validators=[DataRequired(), Length(max=254), Email(message="Enter a valid email address.")],
+        validators=[DataRequired(), Length(max=limits.EMAIL_MAX), Email(message="Enter a valid email address.")],
         filters=[_lower],
     )
-    name = StringField("Their name", validators=[Optional(), Length(max=100), one_line], filters=[_strip])
+    name = StringField(
+        "Their name", validators=[Optional(), Length(max=limits.PERSON_NAME_MAX), one_line], filters=[_strip],
+    )
 
 
 class LiftForm(FlaskForm):
@@ -99,7 +104,11 @@ class LiftForm(FlaskForm):
 class SupportRequestForm(FlaskForm):
     message = TextAreaField(
         "Your message to support",
-        validators=[DataRequired(message="Tell support a few words."), Length(max=1000), multi_line],
+        validators=[
+            DataRequired(message="Tell support a few words."),
+            Length(max=limits.SUPPORT_MESSAGE_MAX),
+            multi_line,
+        ],
         filters=[_strip],
     )
     promise = BooleanField(
@@ -112,7 +121,11 @@ class SupportRequestForm(FlaskForm):
 class MoreInvitationsForm(FlaskForm):
     message = TextAreaField(
         "Why do you need more invitations?",
-        validators=[DataRequired(message="Tell support a few words."), Length(max=1000), multi_line],
+        validators=[
+            DataRequired(message="Tell support a few words."),
+            Length(max=limits.SUPPORT_MESSAGE_MAX),
+            multi_line,
+        ],
         filters=[_strip],
     )
     submit = SubmitField("Ask for more invitations")

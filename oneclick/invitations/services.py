@@ -469,11 +469,15 @@ class SentPage:
     has_next: bool
 
 
-def sent_invitations(user: User, now: datetime, q: str = "", page: int = 1) -> SentPage:
-    """List the member's sent invitations, newest first, optionally by recipient name, 50 a page."""
+def sent_invitations(
+    user: User, now: datetime, q: str = "", page: int = 1, status: str | None = None
+) -> SentPage:
+    """List the member's sent invitations, newest first, optionally by recipient name and status, 50 a page."""
     s = settings()
     page = max(1, min(int(page or 1), 10_000))
     stmt = select(Invitation).where(Invitation.sender_id == user.id, Invitation.deleted_by_sender.is_(False))
+    if status is not None:
+        stmt = stmt.where(Invitation.status == status)  # in SQL, so every page is full
     q = (q or "").strip()[:100]
     if q:
         pattern = _like(q)

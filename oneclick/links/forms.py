@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optional, ValidationError
 
+from .. import limits
 from ..clock import utcnow
 from ..validators import multi_line, one_line
 
@@ -30,7 +31,7 @@ CHANNELS = [
     ("other", "Other"),
 ]
 CHANNEL_NAMES = dict(CHANNELS)
-MESSAGE_MAX = 500
+MESSAGE_MAX = limits.LINK_MESSAGE_MAX
 MAX_REQUESTS_LIMIT = 100_000
 
 
@@ -57,7 +58,7 @@ def date_from_expiry(moment: datetime | None):
 class LinkForm(FlaskForm):
     label = StringField(
         "Label",
-        validators=[DataRequired(message="Give the link a label."), Length(max=80), one_line],
+        validators=[DataRequired(message="Give the link a label."), Length(max=limits.LINK_LABEL_MAX), one_line],
         filters=[_strip],
         description='Only you see this, e.g. "Email signature" or "PyCon talk slides".',
     )
@@ -118,5 +119,10 @@ class SnippetOptionsForm(FlaskForm):
     class Meta:
         csrf = False
 
-    text = StringField("Link text", validators=[Optional(), Length(max=60), one_line], filters=[_strip], default="")
+    text = StringField(
+        "Link text",
+        validators=[Optional(), Length(max=limits.SNIPPET_TEXT_MAX), one_line],
+        filters=[_strip],
+        default="",
+    )
     qr = BooleanField("Add a small QR code to the email signature")

@@ -327,6 +327,30 @@ def update_link(owner: User, link_id: int, fields: LinkFields) -> bool:
     return result.rowcount == 1
 
 
+def change_link(owner: User, link_id: int, changes: dict) -> bool:
+    """Apply some settings (any of LinkFields' names, and ``active``) to the owner's link in one UPDATE.
+
+    False when it isn't theirs. One statement, one commit: a change of fields and a pause land together or not
+    at all.
+    """
+    allowed = {*LinkFields.__dataclass_fields__, "active"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValueError(f"Not a link setting: {', '.join(sorted(unknown))}")
+    values = dict(changes)
+    if "message" in values:
+        values["message"] = values["message"] or ""
+    if "auto_accept" in values:
+        values["auto_accept"] = bool(values["auto_accept"])
+    if not values:
+        return get_owned_link(owner, link_id) is not None
+    result = db.session.execute(
+        update(InviteLink).where(InviteLink.id == link_id, InviteLink.owner_id == owner.id).values(**values)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
 def set_active(owner: User, link_id: int, active: bool) -> bool:
     """Pause or resume the owner's link; return False when it isn't theirs."""
     result = db.session.execute(

@@ -318,7 +318,7 @@ def test_received_refuses_bad_status(api):
     assert response.status_code == 400 and error_of(response) == "invalid"
 
 
-# --- Issue 10: an address is never mapped to an account ------------------------------------------------------
+# --- An address is never mapped to an account ----------------------------------------------------------------
 
 
 def _without_ids(body: dict) -> dict:
@@ -397,7 +397,7 @@ def test_member_search_and_invite_ignore_invitations_typed_as_an_address(app, ap
     assert response.status_code == 201
 
 
-# --- Issue 10: captcha limits and one live captcha --------------------------------------------------------------
+# --- Captcha limits and one live captcha ------------------------------------------------------------------------
 
 
 @pytest.mark.config(CAPTCHA_AFTER_PER_DAY=0)
@@ -457,3 +457,25 @@ def test_refusals_show_the_same_live_captcha_until_it_is_answered(app, api, grac
     with app.app_context():
         live = db.session.scalars(select(Captcha).where(Captcha.used_at.is_(None))).all()
         assert [c.id for c in live] == [wrong.get_json()["captcha"]["id"]]
+
+
+def test_sent_list_status_filter_fills_every_page(app, api, user):
+    # 50 newer accepted invitations, then 3 older pending ones: filtering after paging gave an empty first page.
+    start = utcnow() - timedelta(days=1)
+    with app.app_context():
+        me = _user(app, user)
+        for i in range(3):
+            make_invitation(me, None, recipient_email=f"old{i}@example.org", created_at=start + timedelta(minutes=i))
+        for i in range(55):
+            make_invitation(
+                me, None, recipient_email=f"new{i}@example.org", status="accepted",
+                created_at=start + timedelta(hours=1, minutes=i),
+            )
+    first = api.get("invitations/sent", query_string={"status": "pending"}).get_json()
+    assert [i["recipient"]["email"] for i in first["items"]] == [f"old{i}@example.org" for i in (2, 1, 0)]
+    assert first["next_cursor"] is None
+    accepted = api.get("invitations/sent", query_string={"status": "accepted"}).get_json()
+    assert len(accepted["items"]) == 50 and accepted["next_cursor"]
+    rest = api.get("invitations/sent", query_string={"status": "accepted", "cursor": accepted["next_cursor"]})
+    emails = [i["recipient"]["email"] for i in rest.get_json()["items"]]
+    assert emails == [f"new{i}@example.org" for i in range(4, -1, -1)]

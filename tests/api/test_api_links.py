@@ -191,3 +191,25 @@ def test_link_made_by_factory_is_listed(app, api, user):
         make_invite_link(db.session.get(User, user["id"]), label="Old one", is_primary=True)
     items = api.get("links").get_json()["items"]
     assert [i["label"] for i in items] == ["Old one"]
+
+
+def test_patch_with_fields_and_active_is_one_transaction(app, api):
+    from sqlalchemy import event
+
+    link = api.post("links", json={"label": "Card"}).get_json()
+    api.get("me")  # the token's last-used time is written now, not during the PATCH below
+    commits = []
+
+    def count(session):
+        commits.append(session)
+
+    with app.app_context():
+        event.listen(db.session, "after_commit", count)
+        try:
+            response = api.patch(f"links/{link['id']}", json={"label": "Paused card", "active": False})
+        finally:
+            event.remove(db.session, "after_commit", count)
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["label"] == "Paused card" and body["active"] is False
+    assert len(commits) == 1  # the label and the pause land together, or not at all

@@ -1,0 +1,38 @@
+"""Every length limit of human text, declared once: the column, the web form and the API schema all read it.
+
+Stdlib only. A setting that narrows a limit (``INVITE_MESSAGE_MAX``) may never exceed the column holding the
+value; ``check`` refuses such a configuration at start-up.
+"""
+
+from __future__ import annotations
+
+EMAIL_MAX = 254  # RFC 5321: the longest address that can receive mail
+PERSON_NAME_MAX = 100  # a member's, a guest's or an invitee's name
+HEADLINE_MAX = 160
+HANDLE_MIN, HANDLE_MAX = 3, 30
+LINK_LABEL_MAX = 80
+LINK_MESSAGE_MAX = 500  # shown to visitors above the request form
+REQUEST_NOTE_MAX = 300  # a visitor's note to the link's owner
+INVITE_MESSAGE_MAX = 300  # the invitation_message column; the INVITE_MESSAGE_MAX setting may only narrow it
+SUPPORT_MESSAGE_MAX = 1000
+TOKEN_NAME_MAX = 80
+SEARCH_MAX = 100  # search boxes (not stored)
+SNIPPET_TEXT_MAX = 60  # the text of a copy-paste snippet (not stored)
+CAPTCHA_ANSWER_MAX = 20  # not stored: only its keyed hash is
+PASSWORD_MAX = 256  # not stored: only its hash is
+
+#: Settings that narrow a limit, and the column size they may not exceed.
+SETTING_COLUMNS = {"INVITE_MESSAGE_MAX": ("invitations.message", INVITE_MESSAGE_MAX)}
+
+
+def problems(config) -> list[str]:
+    """Return a message for each configured limit that is not a whole number from 1 to its column's size."""
+    found = []
+    for key, (column, size) in SETTING_COLUMNS.items():
+        value = config.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= size:
+            found.append(
+                f"{key}={value!r} does not fit: {column} holds at most {size} characters. "
+                f"Set {key} to a whole number from 1 to {size}."
+            )
+    return found
