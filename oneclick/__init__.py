@@ -34,7 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     ratelimits.init_app(app)
     errors.init_app(app)
     logs.init_app(app)
-    cli.init_app(app)
+    cli.register(app)
     _wrap_wsgi(app)
     return app
 

@@ -1,56 +1,20 @@
-"""Operator commands: ``flask --app oneclick users ...``."""
+"""Every operator command group, registered in one place (each feature keeps its commands in its cli.py).
+
+``flask --app oneclick users|support|tokens|invitations|requests|notify ...``
+"""
 
 from __future__ import annotations
 
-import click
-from email_validator import EmailNotValidError, validate_email
 from flask import Flask
-from flask.cli import AppGroup
-
-from .auth import services
-from .extensions import db
-
-users = AppGroup("users", help="Manage member accounts.")
 
 
-@users.command("create")
-@click.argument("email")
-@click.option("--name", required=True, help="Display name.")
-@click.option("--password", required=True, prompt=True, hide_input=True, help="Initial password.")
-@click.option("--admin", is_flag=True, help="Make the account a support admin.")
-def create_user(email: str, name: str, password: str, admin: bool) -> None:
-    """Create an activated account."""
-    try:
-        email = validate_email(email, check_deliverability=False).normalized.lower()
-    except EmailNotValidError as exc:
-        raise click.BadParameter(str(exc), param_hint="EMAIL") from exc
-    if services.find_user_by_email(email) is not None:
-        raise click.ClickException(f"An account with {email} already exists.")
-    user = services.create_user(email, name, password, admin=admin)
-    click.echo(f"Created {'admin ' if admin else ''}{user.email} (id {user.id}).")
+def register(app: Flask) -> None:
+    """Add every feature's command groups to ``app.cli``."""
+    from .admin.cli import support
+    from .api.cli import tokens
+    from .auth.cli import users
+    from .inbox.cli import notify_cli, requests_cli
+    from .invitations.cli import invitations_cli
 
-
-@users.command("promote")
-@click.argument("email")
-def promote_user(email: str) -> None:
-    """Make an existing account a support admin."""
-    user = services.find_user_by_email(email)
-    if user is None:
-        raise click.ClickException(f"No account with {email}.")
-    user.is_admin = True
-    db.session.commit()
-    click.echo(f"{user.email} is now an admin.")
-
-
-@users.command("purge-unverified")
-def purge_unverified() -> None:
-    """Delete accounts still unverified ACTIVATION_MAX_AGE after their last activation mail."""
-    from .clock import utcnow
-
-    count = services.purge_unverified(utcnow())
-    click.echo(f"Deleted {count} unverified account{'' if count == 1 else 's'}.")
-
-
-def init_app(app: Flask) -> None:
-    """Register the command groups."""
-    app.cli.add_command(users)
+    for group in (users, support, tokens, invitations_cli, requests_cli, notify_cli):
+        app.cli.add_command(group)

@@ -18,9 +18,8 @@ from datetime import date
 
 from flask import Flask
 from sqlalchemy import bindparam
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from .db_helpers import insert_for
 from .extensions import db
 from .models import LinkDailyStat
 
@@ -33,7 +32,7 @@ def upsert_clicks(dialect: str):
     """Return the (cached) INSERT ... ON CONFLICT DO UPDATE that adds ``n`` clicks to a link's day."""
     stmt = _UPSERTS.get(dialect)
     if stmt is None:
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        insert = insert_for(dialect)
         table = LinkDailyStat.__table__  # Core, not the ORM bulk path
         base = insert(table).values(link_id=bindparam("link_id"), day=bindparam("day"), clicks=bindparam("n"))
         stmt = _UPSERTS[dialect] = base.on_conflict_do_update(

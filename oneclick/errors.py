@@ -34,7 +34,7 @@ def render_error(status: int, title: str | None = None, message: str | None = No
 def init_app(app: Flask) -> None:
     """Register the error handlers."""
 
-    from .api import errors as api_errors  # the JSON API answers every error as JSON (issue 6)
+    from .api import errors as api_errors  # the JSON API answers every error as JSON
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error):

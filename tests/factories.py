@@ -58,7 +58,7 @@ def make_request(owner, link=None, **overrides):
     return req
 
 
-# --- Outbound invitations (issue 5) --------------------------------------------------------------------------
+# --- Outbound invitations ------------------------------------------------------------------------------------
 
 
 def make_invitation(sender, recipient=None, **overrides):
@@ -99,7 +99,7 @@ def set_quota(user, **fields):
     return row
 
 
-# --- JSON API (issue 6) ----------------------------------------------------------------------------------------
+# --- JSON API --------------------------------------------------------------------------------------------------
 
 
 def make_api_token(user, name: str = "Test token") -> str:

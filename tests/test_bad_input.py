@@ -1,4 +1,4 @@
-"""Bad input gets a clear answer, never a 500 and never a mangled mail (issue 10, "Bad input").
+"""Bad input gets a clear answer, never a 500 and never a mangled mail.
 
 Control characters in human fields are refused by one shared rule (oneclick/validators.py) on every web form
 and every API field; cursors with Unicode digits or ids beyond 64 bits and far-future link expiries are

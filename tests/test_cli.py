@@ -41,3 +41,31 @@ def test_users_promote_unknown(app, runner):
 def test_signed_in_after_cli_create(app, runner, auth):
     runner.invoke(args=["users", "create", "op@example.com", "--name", "Op", "--password", "pw-123456789"])
     assert auth.login(email="op@example.com", password="pw-123456789").status_code == 302
+
+
+def test_users_promote_writes_an_audit_entry(app, runner, user):
+    from oneclick.models import AuditLog
+
+    result = runner.invoke(args=["users", "promote", "ada@example.com"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        rows = [(a.actor, a.action, a.target, a.actor_id) for a in db.session.scalars(select(AuditLog))]
+        assert rows == [("command line", "promote", "ada@example.com", None)]
+        assert db.session.scalar(select(User.is_admin).where(User.email == "ada@example.com"))
+
+
+def test_every_command_group_is_registered_once(app):
+    import click
+
+    ctx = click.Context(app.cli)
+    groups = {name: app.cli.get_command(ctx, name) for name in app.cli.list_commands(ctx)}
+    expected = {
+        "users": {"create", "promote", "purge-unverified"},
+        "support": {"show", "grant", "lift", "label", "unlabel"},
+        "tokens": {"create", "list", "revoke"},
+        "invitations": {"purge-captchas"},
+        "requests": {"purge-unconfirmed"},
+        "notify": {"digest"},
+    }
+    for name, commands in expected.items():
+        assert set(groups[name].commands) == commands, name

@@ -11,38 +11,41 @@ from datetime import datetime
 
 from sqlalchemy import func, or_, select, update
 
+from .. import audit
 from ..extensions import db
+from ..invitations import quota as quotas
 from ..invitations import rules
-from ..invitations import services as inv
 from ..invitations.rules import Decision
 from ..models import AuditLog, Grant, SupportTicket, User
 
-CLI_ACTOR = "command line"
 
-
-def _actor_label(actor: User | None) -> str:
-    return actor.email if actor is not None else CLI_ACTOR
+def _who(actor: User | None) -> audit.Actor:
+    """The admin acting in the console, or the operator at the command line."""
+    return actor if actor is not None else audit.COMMAND_LINE
 
 
 def _audit(actor: User | None, action: str, member: User, detail: str, now: datetime) -> None:
-    db.session.add(AuditLog(
-        actor_id=actor.id if actor is not None else None,
-        actor=_actor_label(actor),
-        action=action,
-        target_id=member.id,
-        target=member.email,
-        detail=detail[:500],
-        at=now,
-    ))
+    audit.record(_who(actor), action, member, detail, now)
 
 
 def _close_tickets(member: User, kind: str, actor: User | None, now: datetime, status: str = "done") -> None:
     db.session.execute(
         update(SupportTicket)
         .where(SupportTicket.user_id == member.id, SupportTicket.kind == kind, SupportTicket.status == "open")
-        .values(status=status, resolved_at=now, resolved_by=_actor_label(actor))
+        .values(status=status, resolved_at=now, resolved_by=audit.actor_label(_who(actor)))
         .execution_options(synchronize_session=False)
     )
+
+
+def promote(actor: User | None, member: User, now: datetime) -> bool:
+    """Make the member a support admin, with an audit entry; False (and nothing written) if they are one."""
+    if member.is_admin:
+        db.session.rollback()
+        return False
+    member.is_admin = True
+    _audit(actor, "promote", member, "made a support admin", now)
+    db.session.commit()
+    return True
 
 
 def find_member_by_email(email: str) -> User | None:
@@ -60,11 +63,10 @@ def search_members(q: str, limit: int = 50) -> list[User]:
     q = (q or "").strip()[:100]
     stmt = select(User)
     if q:
-        pattern = inv._like(q)
         stmt = stmt.where(or_(
-            User.email.ilike(pattern, escape="\\"),
-            User.name.ilike(pattern, escape="\\"),
-            User.handle.ilike(pattern, escape="\\"),
+            User.email.icontains(q, autoescape=True),
+            User.name.icontains(q, autoescape=True),
+            User.handle.icontains(q, autoescape=True),
         ))
     return db.session.scalars(stmt.order_by(User.created_at.desc(), User.id.desc()).limit(limit)).all()
 
@@ -72,7 +74,7 @@ def search_members(q: str, limit: int = 50) -> list[User]:
 @dataclass(frozen=True)
 class MemberReport:
     member: User
-    summary: inv.QuotaSummary
+    summary: quotas.QuotaSummary
     grants: list[Grant]
     tickets: list[SupportTicket]
     audit: list[AuditLog]
@@ -84,8 +86,8 @@ class MemberReport:
 
 def member_report(member: User, now: datetime) -> MemberReport:
     """Return everything support sees about one member's invitations."""
-    s = inv.settings()
-    summary = inv.quota_summary(member, now)
+    s = quotas.settings()
+    summary = quotas.quota_summary(member, now)
     quota = rules.Quota(
         sent_total=summary.sent, extra_allotment=summary.allotment - s.allotment, restricted=summary.restricted,
         restrictions=summary.restrictions, spammer=summary.spammer, last_grant_at=summary.last_grant_at,
@@ -113,7 +115,7 @@ def member_report(member: User, now: datetime) -> MemberReport:
 @dataclass(frozen=True)
 class QueueItem:
     ticket: SupportTicket
-    summary: inv.QuotaSummary
+    summary: quotas.QuotaSummary
 
 
 def open_tickets(now: datetime, limit: int = 100) -> list[QueueItem]:
@@ -122,7 +124,7 @@ def open_tickets(now: datetime, limit: int = 100) -> list[QueueItem]:
         select(SupportTicket).where(SupportTicket.status == "open")
         .order_by(SupportTicket.created_at, SupportTicket.id).limit(limit)
     ).all()
-    return [QueueItem(t, inv.quota_summary(t.user, now)) for t in tickets]
+    return [QueueItem(t, quotas.quota_summary(t.user, now)) for t in tickets]
 
 
 def open_ticket_count() -> int:
@@ -134,16 +136,16 @@ def open_ticket_count() -> int:
 
 def grant(actor: User | None, member: User, amount: int, now: datetime) -> Decision:
     """Grant ``amount`` more invitations if the rules allow (bounds, interval, never to a spammer)."""
-    s = inv.settings()
-    row = inv.locked_quota_row(member.id)
-    quota = inv.snapshot(row, 0)
+    s = quotas.settings()
+    row = quotas.locked_quota_row(member.id)
+    quota = quotas.snapshot(row, 0)
     decision = rules.can_grant(quota, amount, now, s)
     if decision.allowed:
         new = rules.after_grant(quota, amount, now)
         row.extra_allotment = new.extra_allotment
         row.last_grant_at = new.last_grant_at
         db.session.add(Grant(user_id=member.id, amount=amount, granted_by_id=actor.id if actor else None,
-                             granted_by=_actor_label(actor), created_at=now))
+                             granted_by=audit.actor_label(_who(actor)), created_at=now))
         _close_tickets(member, "more_invitations", actor, now)
         _audit(actor, "grant", member, f"{amount} invitations (allotment now {rules.allotment(new, s)})", now)
     db.session.commit()
@@ -152,8 +154,8 @@ def grant(actor: User | None, member: User, amount: int, now: datetime) -> Decis
 
 def lift(actor: User | None, member: User, now: datetime) -> Decision:
     """Lift the member's restriction (support may lift any of them)."""
-    row = inv.locked_quota_row(member.id)
-    quota = inv.snapshot(row, 0)
+    row = quotas.locked_quota_row(member.id)
+    quota = quotas.snapshot(row, 0)
     decision = rules.can_support_lift(quota)
     if decision.allowed:
         new = rules.after_lift(quota)
@@ -168,8 +170,8 @@ def lift(actor: User | None, member: User, now: datetime) -> Decision:
 
 def set_spammer(actor: User | None, member: User, labelled: bool, now: datetime) -> Decision:
     """Label the member a spammer (no more grants), or remove the label."""
-    row = inv.locked_quota_row(member.id)
-    snapshot = inv.snapshot(row, 0)
+    row = quotas.locked_quota_row(member.id)
+    snapshot = quotas.snapshot(row, 0)
     decision = rules.can_label(snapshot) if labelled else rules.can_unlabel(snapshot)
     if decision.allowed:
         row.spammer = labelled
@@ -201,7 +203,7 @@ def refuse_ticket(actor: User | None, ticket_public_id: str, now: datetime) -> D
         return Decision(False, "request_closed")
     ticket.status = "refused"
     ticket.resolved_at = now
-    ticket.resolved_by = _actor_label(actor)
+    ticket.resolved_by = audit.actor_label(_who(actor))
     _audit(actor, "refuse_request", ticket.user, f"{ticket.kind} request refused", now)
     db.session.commit()
     return Decision(True, "ok")

@@ -2,12 +2,11 @@
 
 Only admins see it. Anyone else who is signed in gets a plain 404, so the console's existence isn't revealed;
 anonymous visitors are sent to sign in like everywhere else.
-The same actions are command-line commands: ``flask --app oneclick support grant|lift|label|unlabel|show``.
+The same actions are command-line commands (cli.py): ``flask --app oneclick support grant|lift|label|unlabel|show``.
 """
 
 from __future__ import annotations
 
-import click
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -17,7 +16,7 @@ from ..invitations.services import explain
 from . import services
 from .forms import GrantForm, MemberSearchForm
 
-bp = Blueprint("admin", __name__, url_prefix="/admin", cli_group="support")
+bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 @bp.before_request
@@ -111,64 +110,3 @@ def refuse(public_id: str):
         abort(404)
     flash("Request closed." if decision.allowed else explain(decision), "success" if decision.allowed else "error")
     return redirect(url_for("admin.index"))
-
-
-# ---- the same actions on the command line: flask --app oneclick support ... ----------------------------------
-
-
-def _cli_member(email: str):
-    member = services.find_member_by_email(email)
-    if member is None:
-        raise click.ClickException(f"No account with {email}.")
-    return member
-
-
-def _cli_result(decision, success: str) -> None:
-    if not decision.allowed:
-        raise click.ClickException(f"Refused: {explain(decision)} ({decision.reason})")
-    click.echo(success)
-
-
-@bp.cli.command("show")
-@click.argument("email")
-def show_command(email: str) -> None:
-    """Show a member's invitation counters."""
-    report = services.member_report(_cli_member(email), utcnow())
-    s = report.summary
-    click.echo(f"{report.member.email}: sent {s.sent} of {s.allotment} ({s.left} left), {s.sent_24h} in 24 h; "
-               f"declines since lift {s.declines_since_lift}, total {s.declines_total}; "
-               f"restricted {'yes' if s.restricted else 'no'} ({s.restrictions} so far); "
-               f"spammer {'yes' if s.spammer else 'no'}; grants {len(report.grants)}")
-
-
-@bp.cli.command("grant")
-@click.argument("email")
-@click.argument("amount", type=int)
-def grant_command(email: str, amount: int) -> None:
-    """Grant AMOUNT more invitations to the member with EMAIL."""
-    member = _cli_member(email)
-    _cli_result(services.grant(None, member, amount, utcnow()), f"Granted {amount} invitations to {member.email}.")
-
-
-@bp.cli.command("lift")
-@click.argument("email")
-def lift_command(email: str) -> None:
-    """Lift the invitation restriction of the member with EMAIL."""
-    member = _cli_member(email)
-    _cli_result(services.lift(None, member, utcnow()), f"Lifted the restriction of {member.email}.")
-
-
-@bp.cli.command("label")
-@click.argument("email")
-def label_command(email: str) -> None:
-    """Label the member with EMAIL a spammer."""
-    member = _cli_member(email)
-    _cli_result(services.label(None, member, utcnow()), f"{member.email} is labelled a spammer.")
-
-
-@bp.cli.command("unlabel")
-@click.argument("email")
-def unlabel_command(email: str) -> None:
-    """Remove the spammer label from the member with EMAIL."""
-    member = _cli_member(email)
-    _cli_result(services.unlabel(None, member, utcnow()), f"{member.email} is no longer labelled a spammer.")

@@ -1,20 +1,18 @@
-"""The API tokens settings page, the readable API documentation page and the ``tokens`` commands."""
+"""The API tokens settings page and the readable API documentation page (the ``tokens`` commands are in cli.py)."""
 
 from __future__ import annotations
 
 import re
 
-import click
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 
-from ..auth import services as accounts
 from ..clock import utcnow
 from . import services
 from .forms import RevokeForm, TokenForm
 
-bp = Blueprint("api_tokens", __name__, cli_group="tokens")
+bp = Blueprint("api_tokens", __name__)
 
 
 def _me():
@@ -76,51 +74,3 @@ def docs():
 
     document = build_document(current_app.config["PUBLIC_URL"])
     return render_template("api/docs.html", doc=document, error_status=ERROR_STATUS, error_help=ERROR_HELP)
-
-
-# --- Commands: flask --app oneclick tokens ... ---------------------------------------------------------------
-
-
-def _member(email: str):
-    user = accounts.find_user_by_email(email)
-    if user is None:
-        raise click.ClickException(f"No account with {email}.")
-    return user
-
-
-@bp.cli.command("create")
-@click.argument("email")
-@click.option("--name", default="Command line", show_default=True, help="What the token is for.")
-def create_command(email: str, name: str) -> None:
-    """Create an API token for a member; the raw token is printed alone on the last line."""
-    user = _member(email)
-    try:
-        created = services.create_token(user, name, utcnow())
-    except services.TokenLimitReached as exc:
-        raise click.ClickException(f"{user.email} already holds the most tokens allowed; revoke one first.") from exc
-    click.echo(f"Created token {created.token.id} \"{created.token.name}\" for {user.email}. It is shown only once:")
-    click.echo(created.raw)
-
-
-@bp.cli.command("list")
-@click.argument("email")
-def list_command(email: str) -> None:
-    """List a member's active API tokens."""
-    user = _member(email)
-    rows = services.active_tokens(user)
-    if not rows:
-        click.echo(f"{user.email} has no active tokens.")
-    for token in rows:
-        used = token.last_used_at.isoformat(timespec="seconds") if token.last_used_at else "never"
-        click.echo(f"{token.id}\t{token.prefix}…\t{token.name}\tcreated {token.created_at:%Y-%m-%d}\tlast used {used}")
-
-
-@bp.cli.command("revoke")
-@click.argument("email")
-@click.argument("token_id", type=int)
-def revoke_command(email: str, token_id: int) -> None:
-    """Revoke a member's API token by its id (see ``tokens list``)."""
-    user = _member(email)
-    if not services.revoke_token(user, token_id, utcnow()):
-        raise click.ClickException(f"{user.email} has no active token {token_id}.")
-    click.echo(f"Revoked token {token_id} of {user.email}.")

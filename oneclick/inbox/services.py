@@ -13,11 +13,10 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app, has_request_context, render_template, url_for
 from sqlalchemy import Integer, and_, delete, func, literal, or_, select, tuple_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from .. import tokens
+from ..db_helpers import insert_for
 from ..extensions import db
 from ..links.services import link_token, resolve_token
 from ..mail import send_mail
@@ -32,6 +31,7 @@ from ..models import (
     new_public_id,
 )
 from ..validators import MAX_ID
+from . import rules
 
 log = logging.getLogger(__name__)
 
@@ -75,11 +75,6 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
 def _before(created_col, id_col, cursor: tuple[datetime, int]):
     """Return the keyset condition "(created_at, id) < cursor" (newest-first pages)."""
     return tuple_(created_col, id_col) < tuple_(literal(cursor[0], UTCDateTime()), literal(cursor[1], Integer()))
-
-
-def _like(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 # --- The visitor's side ------------------------------------------------------------------------------
@@ -136,9 +131,7 @@ def _is_connected(owner_id: int, email: str, member_id: int | None = None) -> bo
     return db.session.scalar(stmt.limit(1)) is not None
 
 
-def visitor_state(
-    link: InviteLink, viewer: User | None, now: datetime, guest_sent_at: datetime | None = None
-) -> VisitorState:
+def visitor_state(link: InviteLink, viewer: User | None, guest_sent_at: datetime | None = None) -> VisitorState:
     """Return what the request area shows; anonymous visitors cost no query.
 
     ``guest_sent_at`` is when this browser sent the link's owner a guest request, if it did. What became of
@@ -180,7 +173,7 @@ def _insert_connection(**values) -> None:
     A member (``member_id`` given) takes over a guest-side row of their verified address: such a row may have
     been left by anyone who typed the address before the double opt-in.
     """
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = insert_for(db.session)
     stmt = insert(Connection).values(**values)
     if values.get("member_id") is not None:
         stmt = stmt.on_conflict_do_update(
@@ -219,34 +212,52 @@ class _Notice:
     auto: bool
 
 
+def _requests_today(link_id: int, now: datetime) -> int:
+    """Count the requests through the link since the start of ``now``'s day (the daily cap's window)."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(ConnectionRequest)
+        .where(ConnectionRequest.link_id == link_id, ConnectionRequest.created_at >= rules.day_start(now))
+    ) or 0
+
+
+def _is_blocked(owner_id: int, email: str) -> bool:
+    return db.session.scalar(select(Block.id).where(Block.owner_id == owner_id, Block.email == email)) is not None
+
+
+def _facts(link, owner: User, requester_id: int | None, email: str, now: datetime):
+    """Read what the rules need about one request (the caller holds the link's row lock)."""
+    existing = _open_request(owner.id, email)
+    facts = rules.Facts(
+        own_link=requester_id is not None and requester_id == owner.id,
+        connected=_is_connected(owner.id, email, requester_id),
+        open_request=existing is not None,
+        sent_today=_requests_today(link.id, now),
+        blocked=_is_blocked(owner.id, email),
+        auto_accept=bool(link.auto_accept),
+        notify_instant=owner.notify_mode == "instant",
+    )
+    return facts, existing
+
+
 def _place_request(
     link, owner: User, requester_id: int | None, name: str, email: str, note: str, now: datetime
 ) -> tuple[SendResult, _Notice | None]:
-    """Decide and store one request from a verified address through an open link whose row the caller locked.
+    """Decide (``rules``) and store one request from a verified address through an open link whose row the
+    caller locked.
 
     Does not commit, except that a lost race rolls the whole transaction back (the caller's writes too).
     The caller rolls back on "daily_cap" and commits otherwise, then sends the notice.
     """
     owner_id, owner_name = owner.id, owner.name
     who = {"owner_name": owner_name, "owner_public_id": owner.public_id}
-    if _is_connected(owner.id, email, requester_id):
-        return SendResult("already_connected", **who), None
-    existing = _open_request(owner.id, email)
-    if existing is not None:
-        return SendResult("already_pending", request_id=existing.id, since=existing.created_at, **who), None
-
-    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    today = db.session.scalar(
-        select(func.count())
-        .select_from(ConnectionRequest)
-        .where(ConnectionRequest.link_id == link.id, ConnectionRequest.created_at >= day_start)
-    )
-    if today >= current_app.config["REQUEST_DAILY_CAP_PER_LINK"]:
-        return SendResult("daily_cap", **who), None
-
-    blocked = db.session.scalar(select(Block.id).where(Block.owner_id == owner.id, Block.email == email)) is not None
-    auto = bool(link.auto_accept) and not blocked
-    status = "declined" if blocked else ("accepted" if auto else "pending")
+    facts, existing = _facts(link, owner, requester_id, email, now)
+    decision = rules.can_send(facts, rules.Limits.from_config(current_app.config))
+    if not decision.allowed:
+        if decision.reason == "already_pending":
+            return SendResult("already_pending", request_id=existing.id, since=existing.created_at, **who), None
+        return SendResult(decision.reason, **who), None
+    placement = rules.place(facts)
     req = ConnectionRequest(
         owner_id=owner.id,
         link_id=link.id,
@@ -254,9 +265,9 @@ def _place_request(
         requester_email=email,
         name=name,
         note=note or "",
-        status=status,
+        status=placement.status,
         created_at=now,
-        decided_at=now if status != "pending" else None,
+        decided_at=now if placement.status != "pending" else None,
         email_confirmed_at=now,
     )
     db.session.add(req)
@@ -269,13 +280,12 @@ def _place_request(
         if existing is None:  # pragma: no cover - the winner was decided between our two statements
             return SendResult("already_connected", **who), None
         return SendResult("already_pending", request_id=existing.id, since=existing.created_at, **who), None
-    if auto:
+    if placement.connect:
         _connect(owner, req.requester_id, email, name, link.id, now)
-    # A blocked sender is told "sent" and their request lands declined, unannounced.
-    result = SendResult("connected" if auto else "sent", request_id=req.id, since=now, **who)
+    result = SendResult(placement.outcome, request_id=req.id, since=now, **who)
     notice = None
-    if owner.notify_mode == "instant" and not blocked:
-        notice = _Notice(owner.email, owner_name, name, email, note or "", link.label, auto)
+    if placement.notify:
+        notice = _Notice(owner.email, owner_name, name, email, note or "", link.label, placement.connect)
     return result, notice
 
 
@@ -304,13 +314,10 @@ def send_request(token: str, requester: User, name: str, email: str, note: str, 
         return SendResult("unavailable", resolution.state)
     link = resolution.link
     owner = db.session.get(User, link.owner_id)
-    if requester.id == owner.id:
-        db.session.rollback()
-        return SendResult("own_link", owner_name=owner.name, owner_public_id=owner.public_id)
     result, notice = _place_request(
         link, owner, requester.id, requester.name, requester.email.strip().lower(), note, now
     )
-    if result.outcome == "daily_cap":
+    if result.request_id is None:  # refused (own link, connected, over the cap): nothing to keep
         db.session.rollback()
         return result
     db.session.commit()
@@ -351,9 +358,10 @@ def start_guest_request(token: str, name: str, email: str, note: str, now: datet
     owner = db.session.get(User, link.owner_id)
     who = {"owner_name": owner.name, "owner_public_id": owner.public_id}
     email = email.strip().lower()
-    if email == owner.email.lower():
+    decision = rules.can_start_guest_request(email, owner.email)
+    if not decision.allowed:
         db.session.rollback()
-        return GuestStart("own_address", **who)
+        return GuestStart(decision.reason, **who)
     note = note or ""
     gc = GuestConfirmation
     for attempt in range(2):
@@ -590,9 +598,8 @@ def inbox(
         )
         stmt = stmt.where(cr.link_id == (link_id or 0))
     if search:
-        pattern = _like(search)
         stmt = stmt.where(
-            or_(func.lower(cr.name).like(pattern, escape="\\"), cr.requester_email.like(pattern, escape="\\"))
+            or_(cr.name.icontains(search, autoescape=True), cr.requester_email.icontains(search, autoescape=True))
         )
     position = decode_cursor(cursor)
     if position is not None:
@@ -706,8 +713,7 @@ def connections(
     if source in SOURCES:
         stmt = stmt.where(c.source == source)
     if search:
-        pattern = _like(search)
-        stmt = stmt.where(or_(func.lower(c.name).like(pattern, escape="\\"), c.email.like(pattern, escape="\\")))
+        stmt = stmt.where(or_(c.name.icontains(search, autoescape=True), c.email.icontains(search, autoescape=True)))
     position = decode_cursor(cursor)
     if position is not None:
         stmt = stmt.where(_before(c.created_at, c.id, position))
@@ -789,7 +795,7 @@ def export_requests(owner: User) -> Iterator[list[str]]:
 
 
 def _insert_block(owner_id: int, email: str, now: datetime) -> None:
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = insert_for(db.session)
     db.session.execute(
         insert(Block)
         .values(owner_id=owner_id, email=email, created_at=now)
@@ -861,7 +867,7 @@ def dashboard_summary(owner: User, now: datetime) -> Summary:
         )
     connected = db.session.scalar(select(func.count()).select_from(Connection).where(Connection.owner_id == owner.id))
     clicks = clicks_since(owner.id, (now - timedelta(days=6)).date())
-    funnel = links_funnel(owner.id, now)
+    funnel = links_funnel(owner.id)
     links = [
         (link_id, label)
         for link_id, label in db.session.execute(

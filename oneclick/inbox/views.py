@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
-from datetime import datetime
 
-import click
 from flask import (
     Blueprint,
     Response,
@@ -21,9 +18,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask.cli import AppGroup
 from flask_login import current_user, login_required
-from flask_wtf.csrf import generate_csrf
 from wtforms.fields.choices import SelectChoice
 
 from .. import tokens
@@ -33,6 +28,7 @@ from ..extensions import csrf, limiter
 from ..links.services import resolve_token
 from ..security import safe_next
 from . import services
+from .area import remember_guest_request, request_area
 from .forms import (
     NOTE_MAX,
     BlockForm,
@@ -45,13 +41,10 @@ from .forms import (
     NotifyForm,
 )
 
-bp = Blueprint("inbox", __name__, cli_group="notify")
+bp = Blueprint("inbox", __name__)
 
-#: Session keys: when this browser sent each owner a guest request (for the landing page; never what became of
-#: it) and the last outcome (the page after sending).
-GUEST_KEY = "oneclick.guest_requests"
+#: Session key: the last outcome of sending (for the page after sending).
 SENT_KEY = "oneclick.sent"
-GUEST_MEMORY = 20
 
 LINK_MESSAGES = {
     "not_found": "We couldn't find that link, so nothing was sent.",
@@ -64,79 +57,6 @@ LINK_MESSAGES = {
 
 def _viewer():
     return current_user._get_current_object() if current_user.is_authenticated else None
-
-
-# --- The request area on the landing page -----------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class RequestArea:
-    """What ``landing/_request_area.html`` renders: the visitor's state and the form's hidden values.
-
-    ``form`` is the submitted form when the page is shown again after a POST (its values and errors), else
-    None: a fresh landing page builds no WTForms object, it is the hot click path.
-    """
-
-    state: services.VisitorState
-    form: object | None
-    action: str
-    csrf_token: str = ""
-    started: str = ""
-
-
-def _guest_sent_at(owner_public_id: str) -> datetime | None:
-    """Return when this browser sent the owner a guest request (from the session), or None."""
-    remembered = session.get(GUEST_KEY) or {}
-    if owner_public_id not in remembered:
-        return None
-    try:
-        return datetime.fromisoformat(str(remembered[owner_public_id]))
-    except ValueError:  # a session from before the double opt-in held a request id
-        return utcnow()
-
-
-def request_area(link, token: str, form=None) -> RequestArea:
-    """Return the request area of a landing page for the current visitor (a lookup only when signed in)."""
-    now = utcnow()
-    viewer = _viewer()
-    guest_sent_at = _guest_sent_at(link.owner.public_id) if viewer is None else None
-    state = services.visitor_state(link, viewer, now, guest_sent_at=guest_sent_at)
-    if state.kind not in ("member", "guest", "guest_sent"):
-        return RequestArea(state=state, form=None, action="")
-    started = ""
-    if state.kind != "member":
-        kept = form.started.data if form is not None else None
-        started = kept if tokens.form_started_age(kept, now) is not None else tokens.sign_form_started(now)
-    return RequestArea(state=state, form=form, action=url_for("inbox.send", token=token),
-                       csrf_token=generate_csrf(), started=started)
-
-
-#: Stand-ins for the two per-visitor values of a fresh guest form, filled into a cached page body.
-CSRF_SLOT = "__oneclick_csrf_slot__"
-STARTED_SLOT = "__oneclick_started_slot__"
-
-
-def is_fresh_guest(link) -> bool:
-    """Return True when this visitor sees the same request area as every other fresh guest of this link.
-
-    A fresh guest is anonymous, has sent this owner no request from this browser and has no flash messages
-    waiting: their page differs from another fresh guest's only in the CSRF token and the form's start stamp,
-    so the landing page may render it once with slots (``guest_area_with_slots``) and fill them per visitor.
-    """
-    if current_user.is_authenticated or session.get("_flashes"):
-        return False
-    return link.owner.public_id not in (session.get(GUEST_KEY) or {})
-
-
-def guest_area_with_slots(token: str) -> RequestArea:
-    """Return a fresh guest's request area with slots in place of its per-visitor values."""
-    return RequestArea(state=services.VisitorState("guest"), form=None, action=url_for("inbox.send", token=token),
-                       csrf_token=CSRF_SLOT, started=STARTED_SLOT)
-
-
-def fill_guest_slots(body: str, now) -> str:
-    """Put this visitor's CSRF token and start stamp into a page rendered with ``guest_area_with_slots``."""
-    return body.replace(CSRF_SLOT, generate_csrf(), 1).replace(STARTED_SLOT, tokens.sign_form_started(now), 1)
 
 
 def nav_badge() -> int:
@@ -188,10 +108,7 @@ def _remember_guest(link_public_id: str, owner_public_id: str | None, outcome: s
     session[SENT_KEY] = {"link": link_public_id, "outcome": outcome, "since": since.isoformat() if since else None,
                          "guest": True, "confirmed": outcome != "check_inbox"}
     if owner_public_id:
-        remembered = dict(session.get(GUEST_KEY) or {})
-        remembered.pop(owner_public_id, None)
-        remembered[owner_public_id] = utcnow().date().isoformat()  # the day only: the page shows no more
-        session[GUEST_KEY] = dict(list(remembered.items())[-GUEST_MEMORY:])
+        remember_guest_request(owner_public_id, utcnow())
 
 
 def _form_page(token: str, form, status: int, message: str | None = None):
@@ -500,26 +417,3 @@ def notifications():
         flash("Notification settings saved.", "success")
         return redirect(url_for("inbox.notifications"))
     return render_template("inbox/notifications.html", form=form)
-
-
-# --- Operator commands -------------------------------------------------------------------------------------
-
-requests_cli = AppGroup("requests", help="Maintain inbound requests.")
-
-
-@requests_cli.command("purge-unconfirmed")
-def purge_unconfirmed_command() -> None:
-    """Delete guest requests nobody confirmed within GUEST_CONFIRM_MAX_AGE (and spent confirmation links)."""
-    gone = services.purge_unconfirmed(utcnow())
-    click.echo(f"Deleted {gone} expired guest confirmation{'s' if gone != 1 else ''}.")
-
-
-bp.record_once(lambda state: state.app.cli.add_command(requests_cli))
-
-
-
-@bp.cli.command("digest")
-def digest_command() -> None:
-    """Mail each daily-digest owner their new pending requests (run once a day, e.g. from cron)."""
-    sent = services.send_digests(utcnow())
-    click.echo(f"Sent {sent} digest{'s' if sent != 1 else ''}.")

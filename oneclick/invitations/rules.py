@@ -279,6 +279,22 @@ def can_request_more(quota: Quota, s: Settings, *, request_open: bool) -> Decisi
     return OK
 
 
+def lift_path(quota: Quota, s: Settings, *, request_open: bool) -> Decision:
+    """How a restriction can be lifted, for the restriction page: by the member ("self_lift_available",
+    allowed), by a request to support (allowed, "ok"), already asked ("request_open") or "not_restricted"."""
+    if can_self_lift(quota, s).allowed:
+        return Decision(True, "self_lift_available")
+    return can_request_lift(quota, s, request_open=request_open)
+
+
+def more_invitations_path(quota: Quota, s: Settings, *, request_open: bool) -> Decision:
+    """What the meters and the "more invitations" page offer: an open request first ("request_open"), then
+    ``can_request_more`` ("allotment_left" while some are left, else allowed)."""
+    if request_open:
+        return Decision(False, "request_open")
+    return can_request_more(quota, s, request_open=False)
+
+
 def can_grant(quota: Quota, amount: int, now: datetime, s: Settings) -> Decision:
     """Decide whether support may grant ``amount`` more invitations now (rule 5)."""
     if quota.spammer:

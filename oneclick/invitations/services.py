@@ -9,18 +9,21 @@ from the caller, and commits one transaction.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app, render_template, url_for
 from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from .. import audit
 from ..extensions import db
 from ..mail import send_mail
-from ..models import AuditLog, Captcha, Connection, Invitation, MemberQuota, SupportTicket, User
+from ..models import Captcha, Connection, Invitation, SupportTicket, User
 from . import captcha as captchas
 from . import rules
+from .quota import QuotaSummary, locked_quota_row, quota_summary, sent_since, settings, snapshot
+from .quota import write as write_quota
 from .rules import Decision, Quota, Settings, Status, Target
 
 PER_PAGE = 50
@@ -68,141 +71,7 @@ def explain(decision: Decision) -> str:
     return text
 
 
-def settings() -> Settings:
-    """Return the rule settings from the app config."""
-    return Settings.from_config(current_app.config)
-
-
-# ---- counters ---------------------------------------------------------------------------------------------
-
-
-def _insert_ignore(values: dict):
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(MemberQuota).values(**values).on_conflict_do_nothing()
-
-
-def locked_quota_row(user_id: int) -> MemberQuota:
-    """Return the member's quota row, created if missing, locked until the transaction ends."""
-    stmt = (
-        select(MemberQuota)
-        .where(MemberQuota.user_id == user_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    row = db.session.scalar(stmt)
-    if row is None:
-        db.session.execute(_insert_ignore({"user_id": user_id}))
-        row = db.session.scalar(stmt)
-    return row
-
-
-def sent_since(user_id: int, since: datetime, cap: int) -> int:
-    """Count the member's invitations created after ``since``, stopping at ``cap`` (one index range scan)."""
-    window = (
-        select(Invitation.id)
-        .where(Invitation.sender_id == user_id, Invitation.created_at > since)
-        .limit(max(cap, 0))
-        .subquery()
-    )
-    return db.session.scalar(select(func.count()).select_from(window)) or 0
-
-
-def snapshot(row: MemberQuota | None, sent_24h: int) -> Quota:
-    """Return the rules' view of a quota row (None: a member who never sent or got declined)."""
-    if row is None:
-        return Quota(sent_24h=sent_24h)
-    return Quota(
-        sent_total=row.invitations_sent or 0,
-        extra_allotment=row.extra_allotment or 0,
-        sent_24h=sent_24h,
-        declines_since_lift=row.declines_since_lift or 0,
-        declines_total=row.declines_total or 0,
-        restricted=bool(row.restricted),
-        restrictions=row.restrictions or 0,
-        spammer=bool(row.spammer),
-        last_grant_at=row.last_grant_at,
-    )
-
-
-def _write(row: MemberQuota, quota: Quota) -> None:
-    row.invitations_sent = quota.sent_total
-    row.extra_allotment = quota.extra_allotment
-    row.last_grant_at = quota.last_grant_at
-    row.declines_since_lift = quota.declines_since_lift
-    row.declines_total = quota.declines_total
-    row.restricted = quota.restricted
-    row.restrictions = quota.restrictions
-    row.spammer = quota.spammer
-
-
-@dataclass(frozen=True)
-class QuotaSummary:
-    """Everything the meters and notices show about a member's invitations."""
-
-    allotment: int
-    sent: int
-    left: int
-    sent_24h: int
-    captcha_after: int
-    declines_since_lift: int
-    restrict_after: int
-    declines_total: int
-    spammer_after: int
-    restricted: bool
-    restricted_at: datetime | None
-    restrictions: int
-    spammer: bool
-    can_self_lift: bool
-    needs_captcha: bool
-    last_grant_at: datetime | None
-    open_requests: frozenset[str] = field(default_factory=frozenset)
-
-    @property
-    def exhausted(self) -> bool:
-        return self.left == 0
-
-
-def quota_summary(user: User, now: datetime) -> QuotaSummary:
-    """Return the member's invitation meters and restriction state (read-only)."""
-    s = settings()
-    row = db.session.get(MemberQuota, user.id)
-    quota = snapshot(row, 0)
-    cap = rules.allotment(quota, s)
-    quota = snapshot(row, sent_since(user.id, now - timedelta(days=1), cap))
-    open_kinds = db.session.scalars(
-        select(SupportTicket.kind).where(SupportTicket.user_id == user.id, SupportTicket.status == "open")
-    ).all()
-    return QuotaSummary(
-        allotment=rules.allotment(quota, s),
-        sent=quota.sent_total,
-        left=rules.invitations_left(quota, s),
-        sent_24h=quota.sent_24h,
-        captcha_after=s.captcha_after_per_day,
-        declines_since_lift=quota.declines_since_lift,
-        restrict_after=s.restrict_after_declines,
-        declines_total=quota.declines_total,
-        spammer_after=s.spammer_after_declines,
-        restricted=quota.restricted,
-        restricted_at=row.restricted_at if row else None,
-        restrictions=quota.restrictions,
-        spammer=quota.spammer,
-        can_self_lift=rules.can_self_lift(quota, s).allowed,
-        needs_captcha=rules.captcha_required(quota, s),
-        last_grant_at=quota.last_grant_at,
-        open_requests=frozenset(open_kinds),
-    )
-
-
 # ---- finding members and what the invite screen needs -------------------------------------------------------
-
-
-def _like(q: str) -> str:
-    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 @dataclass(frozen=True)
@@ -278,13 +147,12 @@ def search_members(user: User, q: str, limit: int = 20) -> list[MemberResult]:
     q = (q or "").strip()[:100]
     if len(q) < 2:
         return []
-    pattern = _like(q)
     members = db.session.scalars(
         select(User)
         .where(
             User.id != user.id,
             User.email_verified_at.is_not(None),
-            or_(User.name.ilike(pattern, escape="\\"), User.handle.ilike(pattern, escape="\\")),
+            or_(User.name.icontains(q, autoescape=True), User.handle.icontains(q, autoescape=True)),
         )
         .order_by(User.name, User.id)
         .limit(limit)
@@ -410,7 +278,7 @@ def send_invitation(
         created_at=now,
     )
     db.session.add(invitation)
-    _write(row, rules.after_send(quota))
+    write_quota(row, rules.after_send(quota))
     db.session.commit()
     _mail_invitation(invitation, sender)
     return SendResult(decision, invitation)
@@ -480,11 +348,10 @@ def sent_invitations(
         stmt = stmt.where(Invitation.status == status)  # in SQL, so every page is full
     q = (q or "").strip()[:100]
     if q:
-        pattern = _like(q)
         stmt = stmt.where(
-            or_(Invitation.recipient_name.ilike(pattern, escape="\\"),
+            or_(Invitation.recipient_name.icontains(q, autoescape=True),
                 # Only addresses the sender typed: a member's address must not find their invitation.
-                Invitation.addressed_by_email.is_(True) & Invitation.recipient_email.ilike(pattern, escape="\\"))
+                Invitation.addressed_by_email.is_(True) & Invitation.recipient_email.icontains(q, autoescape=True))
         )
     found = db.session.scalars(
         stmt.order_by(Invitation.created_at.desc(), Invitation.id.desc())
@@ -626,18 +493,6 @@ def _connect_one_way(owner: User, other: User, now: datetime) -> None:
         pass  # connected meanwhile through another path: one row is enough
 
 
-def _audit(actor: User | None, action: str, target: User | None, detail: str, now: datetime) -> None:
-    db.session.add(AuditLog(
-        actor_id=actor.id if actor is not None else None,
-        actor=actor.email if actor is not None else "system",
-        action=action,
-        target_id=target.id if target is not None else None,
-        target=target.email if target is not None else "",
-        detail=detail[:500],
-        at=now,
-    ))
-
-
 def respond(user: User, public_id: str, action: str, now: datetime) -> Decision | None:
     """Accept, ignore (archive), "I don't know" or report an invitation; None when it isn't theirs.
 
@@ -696,10 +551,10 @@ def _count_decline(sender_id: int, now: datetime) -> None:
     sender = db.session.get(User, sender_id)
     if outcome.restricted_now:
         row.restricted_at = now
-        _audit(None, "restricted", sender, f"{quota.declines_since_lift} declines since the last lift "
+        audit.record(audit.SYSTEM, "restricted", sender, f"{quota.declines_since_lift} declines since the last lift "
                f"(restriction #{quota.restrictions})", now)
     if outcome.labelled_spammer_now:
-        _audit(None, "label_spammer", sender, f"{quota.declines_total} declines in total", now)
+        audit.record(audit.SYSTEM, "label_spammer", sender, f"{quota.declines_total} declines in total", now)
 
 
 # ---- restriction and requests to support ----------------------------------------------------------------------
@@ -711,9 +566,9 @@ def self_lift(user: User, now: datetime) -> Decision:
     quota = snapshot(row, 0)
     decision = rules.can_self_lift(quota, settings())
     if decision.allowed:
-        _write(row, rules.after_lift(quota))
+        write_quota(row, rules.after_lift(quota))
         row.restricted_at = None
-        _audit(user, "lift_self", user, f"restriction #{quota.restrictions} lifted by the member", now)
+        audit.record(user, "lift_self", user, f"restriction #{quota.restrictions} lifted by the member", now)
     db.session.commit()
     return decision
 
@@ -738,6 +593,6 @@ def request_support(user: User, kind: str, message: str, now: datetime) -> Decis
         raise ValueError(f"unknown request kind {kind!r}")
     if decision.allowed:
         db.session.add(SupportTicket(user_id=user.id, kind=kind, message=message.strip()[:1000], created_at=now))
-        _audit(user, f"request_{kind}", user, message.strip()[:200], now)
+        audit.record(user, f"request_{kind}", user, message.strip()[:200], now)
     db.session.commit()
     return decision

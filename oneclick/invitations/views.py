@@ -302,15 +302,3 @@ def more():
         form.form_errors.append(services.explain(decision))
     return render_template("invitations/more.html", form=form,
                            invite_quota=services.quota_summary(_me(), utcnow()))
-
-
-@bp.cli.command("purge-captchas")
-def purge_captchas_command():
-    """Delete every answered or expired captcha (run it from cron or a scheduler)."""
-    import click
-
-    from ..extensions import db
-
-    count = captchas.purge(utcnow())
-    db.session.commit()
-    click.echo(f"Deleted {count} captcha{'s' if count != 1 else ''}.")

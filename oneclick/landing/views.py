@@ -12,7 +12,7 @@ from .. import qr, tokens
 from ..clock import utcnow
 from ..errors import render_error
 from ..extensions import limiter
-from ..inbox.views import fill_guest_slots, guest_area_with_slots, is_fresh_guest
+from ..inbox.area import fill_guest_slots, guest_area_with_slots, is_fresh_guest
 from ..links import services
 from ..lru import LRU
 from .bots import is_probably_bot

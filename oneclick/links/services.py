@@ -16,9 +16,6 @@ from ..extensions import db
 from ..lru import LRU
 from ..models import ConnectionRequest, InviteLink, LinkDailyStat, User
 
-#: Every state a token can resolve to; only "ok" accepts visitors.
-STATES = ("ok", "not_found", "replaced", "paused", "expired", "full")
-
 
 @dataclass(frozen=True, slots=True)
 class OwnerView:
@@ -213,11 +210,6 @@ def link_version(token: str) -> tuple[QrTarget | None, str]:
         return None, "not_found"
     target = QrTarget(public_id, link.version, link.channel, link.owner.name)
     return target, ("replaced" if version < link.version else "ok")
-
-
-def target_url(target: QrTarget) -> str:
-    """Return the public URL a QR target encodes."""
-    return f"{current_app.config['PUBLIC_URL']}/c/{tokens.sign_link(target.public_id, target.version)}"
 
 
 # --- Click counting --------------------------------------------------------------------------------
@@ -453,11 +445,8 @@ class FunnelReport:
     total: Funnel
 
 
-def links_funnel(owner_id: int, now: datetime | None = None) -> FunnelReport:
-    """Return all-time clicks, requests and accepted requests per link of the owner, and their total.
-
-    ``now`` is accepted for symmetry with other statistics; the funnel counts everything up to now.
-    """
+def links_funnel(owner_id: int) -> FunnelReport:
+    """Return all-time clicks, requests and accepted requests per link of the owner, and their total."""
     link_ids = list(db.session.scalars(select(InviteLink.id).where(InviteLink.owner_id == owner_id)))
     per_link = {link_id: Funnel() for link_id in link_ids}
     clicks = db.session.execute(
@@ -553,7 +542,7 @@ class LinksOverview:
 def links_overview(owner: User, now: datetime) -> LinksOverview:
     """Return the owner's links with states and the funnel, for the overview page."""
     links = owned_links(owner)
-    report = links_funnel(owner.id, now)
+    report = links_funnel(owner.id)
     rows = []
     for link in links:
         funnel = report.per_link.get(link.id, Funnel())

@@ -1,4 +1,4 @@
-"""Issue 10, accounts: no pre-registration takeover, password reset by mail, no lock-out of a chosen account,
+"""Accounts: no pre-registration takeover, password reset by mail, no lock-out of a chosen account,
 and sign-out that deletes the remember cookie. Each class starts with the attack as it worked before."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Guests and requests (issue 10): double opt-in, no oracle on the guest form, blocks never revealed."""
+"""Guests and requests: double opt-in, no oracle on the guest form, blocks never revealed."""
 
 from __future__ import annotations
 

@@ -80,7 +80,7 @@ class TestCachedGuestPage:
         assert tokens[0] != tokens[1]
         assert len(app.extensions["oneclick.landing_cache"]) == 1  # rendered once, filled twice
         with app.app_context():
-            # Guests' requests wait for their confirmation link (issue 10's double opt-in).
+            # Guests' requests wait for their confirmation link (the double opt-in).
             assert db.session.scalar(select(func.count()).select_from(GuestConfirmation)) == 2
 
     def test_an_edit_shows_at_once(self, app, client, user):

@@ -129,7 +129,7 @@ def test_future_version_and_deleted_link_are_404(app, client, user):
 
 
 def test_resolve_token_states(app, user):
-    """The contract issue 4 builds on: Resolution(link, state)."""
+    """The contract the request form builds on: Resolution(link, state)."""
     link_id, token = new_link(app, user["id"], max_requests=1)
     with app.app_context():
         now = utcnow()

@@ -277,7 +277,7 @@ def test_overview_shows_the_funnel(app, client, signed_in):
         make_request(owner, db.session.get(InviteLink, a), status="pending")
         make_request(owner, db.session.get(InviteLink, b), status="declined")
         make_request(owner, None)  # a request without a link does not count for any link
-        report = services.links_funnel(owner.id, utcnow())
+        report = services.links_funnel(owner.id)
         assert (report.total.clicks, report.total.requests, report.total.accepted) == (14, 3, 1)
         assert (report.per_link[a].clicks, report.per_link[a].requests, report.per_link[a].accepted) == (10, 2, 1)
         assert report.per_link[a].conversion == pytest.approx(0.1)

@@ -372,3 +372,31 @@ def test_recipient_actions(status, actions):
     assert rules.recipient_actions(status) == actions
     for action in RecipientAction:
         assert rules.can_respond(status, action).allowed is (action in actions)
+
+
+# ---- what the restriction page, the "more" page and the meters offer -----------------------------------------
+
+
+@pytest.mark.parametrize(("quota", "request_open", "expected"), [
+    (Quota(restricted=False), False, (False, "not_restricted")),
+    (Quota(restricted=False), True, (False, "not_restricted")),
+    (Quota(restricted=True, restrictions=1), False, (True, "self_lift_available")),
+    (Quota(restricted=True, restrictions=1), True, (True, "self_lift_available")),
+    (Quota(restricted=True, restrictions=2), False, (True, "ok")),
+    (Quota(restricted=True, restrictions=2), True, (False, "request_open")),
+])
+def test_lift_path(quota, request_open, expected):
+    decision = rules.lift_path(quota, S, request_open=request_open)
+    assert (decision.allowed, decision.reason) == expected
+
+
+@pytest.mark.parametrize(("sent", "request_open", "expected"), [
+    (S.allotment - 1, False, (False, "allotment_left")),
+    (S.allotment - 1, True, (False, "request_open")),  # an open request is shown first, even with some left
+    (S.allotment, False, (True, "ok")),
+    (S.allotment, True, (False, "request_open")),
+    (S.allotment + 5, False, (True, "ok")),
+])
+def test_more_invitations_path(sent, request_open, expected):
+    decision = rules.more_invitations_path(Quota(sent_total=sent), S, request_open=request_open)
+    assert (decision.allowed, decision.reason) == expected
