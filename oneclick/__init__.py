@@ -8,8 +8,9 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import caches
 from . import config as config_module
-from .extensions import configure_sqlite, csrf, db, limiter, login_manager, migrate
+from .extensions import configure_sqlite, csrf, db, limiter, login_manager, mailman, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -86,13 +87,15 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    mailman.init_app(app)
+    caches.init_app(app)
 
 
 
 def _register_blueprints(app: Flask) -> None:
     from .admin.views import bp as admin_bp
     from .api.settings import bp as api_tokens_bp
-    from .api.views import bp as api_bp
+    from .api.views import init_app as init_api
     from .auth.views import bp as auth_bp
     from .inbox.views import bp as inbox_bp
     from .invitations.views import bp as invitations_bp
@@ -102,7 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     from .ops.views import bp as ops_bp
 
     app.register_blueprint(main_bp)
-    app.register_blueprint(api_bp)
+    init_api(app)  # through flask-smorest, which documents it
     app.register_blueprint(api_tokens_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(invitations_bp)

@@ -1,8 +1,9 @@
-"""Outgoing mail with pluggable backends.
+"""Outgoing mail through Flask-Mailman, with the backend ``MAIL_BACKEND`` names.
 
-``MAIL_BACKEND``: ``file`` (default: one .eml file per message in ``instance/outbox``), ``smtp``
-(``MAIL_SERVER``, ``MAIL_PORT``, ``MAIL_USE_TLS``, ``MAIL_USE_SSL``, ``MAIL_USERNAME``, ``MAIL_PASSWORD``)
-or ``memory`` (kept in ``app.extensions["oneclick.outbox"]``, for tests and the browser harness).
+``file`` (default: one .eml file per message in ``instance/outbox``), ``smtp`` (``MAIL_SERVER``, ``MAIL_PORT``,
+``MAIL_USE_TLS``, ``MAIL_USE_SSL``, ``MAIL_USERNAME``, ``MAIL_PASSWORD``, ``MAIL_TIMEOUT``) or ``memory`` (kept in
+``app.extensions["oneclick.outbox"]`` as parsed messages, for tests and the browser harness). The settings are
+read at each send, so a test may point a running app at another server.
 """
 
 from __future__ import annotations
@@ -12,12 +13,18 @@ import smtplib
 import ssl
 import time
 import uuid
+from email import message_from_bytes, policy
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import make_msgid
 from pathlib import Path
 
 from flask import current_app
+from flask_mailman import EmailMultiAlternatives
+from flask_mailman.backends.base import BaseEmailBackend
+from flask_mailman.backends.file import EmailBackend as _FileBackend
+from flask_mailman.backends.smtp import EmailBackend as _SmtpBackend
 
+from .extensions import mailman
 from .validators import CONTROL_ONE_LINE
 
 _HEADER_CONTROL_RE = re.compile(f"[{CONTROL_ONE_LINE}]+")
@@ -28,55 +35,86 @@ def one_line_header(text: str) -> str:
     return _HEADER_CONTROL_RE.sub(" ", text).strip()
 
 
-def build_message(to: str, subject: str, text: str, html: str | None = None) -> EmailMessage:
-    """Return a ready-to-send message from the configured sender."""
+def _parsed(message: EmailMultiAlternatives) -> EmailMessage:
+    """Return the message as the stdlib parses it off the wire (``m["To"]``, ``m.get_content()``)."""
+    return message_from_bytes(message.message().as_bytes(), policy=policy.default)
+
+
+class MemoryBackend(BaseEmailBackend):
+    """Keep every message, parsed, in the app's outbox list (tests and the browser harness read it)."""
+
+    def send_messages(self, email_messages) -> int:
+        box = current_app.extensions.setdefault("oneclick.outbox", [])
+        box.extend(_parsed(m) for m in email_messages)
+        return len(email_messages)
+
+
+class FileBackend(_FileBackend):
+    """Write one .eml file per message into ``instance/outbox`` (a dev server's mail you can open)."""
+
+    def _get_filename(self) -> str:
+        if self._fname is None:
+            name = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}.eml"
+            self._fname = str(Path(self.file_path) / name)
+        return self._fname
+
+    def write_message(self, message) -> None:
+        self.stream.write(message.message().as_bytes())
+
+    def close(self) -> None:
+        super().close()
+        self._fname = None  # the next message gets a file of its own
+
+
+class _VerifiedSMTP(smtplib.SMTP):
+    """smtplib.SMTP whose STARTTLS checks the server certificate (Flask-Mailman passes no context for it)."""
+
+    def starttls(self, *args, context: ssl.SSLContext | None = None, **kwargs):
+        return super().starttls(*args, context=context or ssl.create_default_context(), **kwargs)
+
+
+class SmtpBackend(_SmtpBackend):
+    """Flask-Mailman's SMTP backend with certificate checks on STARTTLS as well as on implicit TLS."""
+
+    @property
+    def connection_class(self):
+        return smtplib.SMTP_SSL if self.use_ssl else _VerifiedSMTP
+
+
+BACKENDS = {"file": FileBackend, "smtp": SmtpBackend, "memory": MemoryBackend}
+
+
+def _connection(config) -> BaseEmailBackend:
+    """Return a backend for the configured MAIL_BACKEND, with the settings as they are now."""
+    name = config["MAIL_BACKEND"]
+    backend = BACKENDS.get(name)
+    if backend is None:
+        raise ValueError(f"Unknown MAIL_BACKEND {name!r}: use file, smtp or memory")
+    if backend is SmtpBackend:
+        return mailman.get_connection(
+            backend, host=config["MAIL_SERVER"], port=int(config["MAIL_PORT"]),
+            username=config["MAIL_USERNAME"] or "", password=config["MAIL_PASSWORD"] or "",
+            use_tls=bool(config["MAIL_USE_TLS"]) and not config["MAIL_USE_SSL"], use_ssl=bool(config["MAIL_USE_SSL"]),
+            timeout=float(config["MAIL_TIMEOUT"]),
+        )
+    if backend is FileBackend:
+        return mailman.get_connection(backend, file_path=str(Path(current_app.instance_path) / "outbox"))
+    return mailman.get_connection(backend)
+
+
+def send_mail(to: str, subject: str, text: str, html: str | None = None) -> None:
+    """Send one message from MAIL_FROM through the configured backend (a failure raises)."""
     config = current_app.config
-    msg = EmailMessage()
-    msg["From"] = config["MAIL_FROM"]
-    msg["To"] = to
-    msg["Subject"] = one_line_header(subject)
-    msg["Date"] = formatdate(localtime=False)
-    msg["Message-ID"] = make_msgid(domain="oneclick.local")
-    msg.set_content(text)
+    message = EmailMultiAlternatives(
+        subject=one_line_header(subject), body=text, from_email=config["MAIL_FROM"], to=[to],
+        headers={"Message-ID": make_msgid(domain="oneclick.local")},
+        connection=_connection(config),
+    )
     if html:
-        msg.add_alternative(html, subtype="html")
-    return msg
-
-
-def send_mail(to: str, subject: str, text: str, html: str | None = None) -> EmailMessage:
-    """Send one message through the configured backend and return it."""
-    msg = build_message(to, subject, text, html)
-    backend = current_app.config["MAIL_BACKEND"]
-    if backend == "memory":
-        current_app.extensions.setdefault("oneclick.outbox", []).append(msg)
-    elif backend == "smtp":
-        _send_smtp(msg)
-    elif backend == "file":
-        outbox = Path(current_app.instance_path) / "outbox"
-        outbox.mkdir(exist_ok=True)
-        name = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}.eml"
-        (outbox / name).write_bytes(bytes(msg))
-    else:
-        raise ValueError(f"Unknown MAIL_BACKEND {backend!r}: use file, smtp or memory")
-    return msg
+        message.attach_alternative(html, "text/html")
+    message.send()
 
 
 def outbox() -> list[EmailMessage]:
     """Return the messages the memory backend has kept."""
     return current_app.extensions.setdefault("oneclick.outbox", [])
-
-
-def _send_smtp(msg: EmailMessage) -> None:
-    config = current_app.config
-    host, port = config["MAIL_SERVER"], int(config["MAIL_PORT"])
-    timeout = float(config["MAIL_TIMEOUT"])
-    if config["MAIL_USE_SSL"]:
-        smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
-    else:
-        smtp = smtplib.SMTP(host, port, timeout=timeout)
-    with smtp:
-        if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
-            smtp.starttls(context=ssl.create_default_context())
-        if config["MAIL_USERNAME"]:
-            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-        smtp.send_message(msg)

@@ -8,10 +8,10 @@ from __future__ import annotations
 import hashlib
 import io
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import qrcode
+from cachetools import Cache, LRUCache
 from PIL import Image
 from qrcode.image.pil import PilImage
 from qrcode.image.svg import SvgPathFillImage
@@ -128,8 +128,7 @@ class QrCache:
 
     def __init__(self, max_bytes: int = 16 * 1024 * 1024):
         self.max_bytes = max_bytes
-        self._items: OrderedDict[tuple, Rendered] = OrderedDict()
-        self._bytes = 0
+        self._items: LRUCache = LRUCache(max_bytes, getsizeof=_size)
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -143,15 +142,17 @@ class QrCache:
             item = self._items.get(key)
             if item is None:
                 self.misses += 1
-                return None
-            self._items.move_to_end(key)
-            self.hits += 1
+            else:
+                self.hits += 1
             return item
 
     def peek(self, key: tuple) -> Rendered | None:
         """Return the cached rendering for ``key`` without counting a hit or a miss."""
         with self._lock:
-            return self._items.get(key)
+            try:
+                return Cache.__getitem__(self._items, key)  # the plain lookup, without LRUCache's reordering
+            except KeyError:
+                return None
 
     def count_hit(self) -> None:
         """Count a hit served from a ``peek`` (the WSGI fast path)."""
@@ -160,23 +161,23 @@ class QrCache:
 
     def put(self, key: tuple, item: Rendered) -> None:
         """Store a rendering, evicting the least recently used ones beyond the byte budget."""
-        size = len(item.body)
-        if size > self.max_bytes:
+        if _size(item) > self.max_bytes:
             return
         with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self._bytes -= len(old.body)
             self._items[key] = item
-            self._bytes += size
-            while self._bytes > self.max_bytes:
-                _, evicted = self._items.popitem(last=False)
-                self._bytes -= len(evicted.body)
 
 
-def render(data: str, fmt: str, options: QrOptions, cache: QrCache | None = None) -> tuple[Rendered, bool]:
-    """Return the rendering of ``data`` as ``fmt`` ("svg" or "png") and whether it came from ``cache``."""
-    key = (data, fmt, options)
+def _size(item: Rendered) -> int:
+    return len(item.body)
+
+
+def render(data: str, fmt: str, options: QrOptions, cache: QrCache | None = None,
+           key: tuple | None = None) -> tuple[Rendered, bool]:
+    """Return the rendering of ``data`` as ``fmt`` ("svg" or "png") and whether it came from ``cache``.
+
+    ``key`` names the rendering in the cache (default: data, format and options).
+    """
+    key = key or (data, fmt, options)
     if cache is not None:
         hit = cache.get(key)
         if hit is not None:

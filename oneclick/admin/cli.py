@@ -8,18 +8,12 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from ..auth.cli import existing_account
 from ..clock import utcnow
 from ..invitations.services import explain
 from . import services
 
 support = AppGroup("support", help="Support actions on members' invitations.")
-
-
-def _cli_member(email: str):
-    member = services.find_member_by_email(email)
-    if member is None:
-        raise click.ClickException(f"No account with {email}.")
-    return member
 
 
 def _cli_result(decision, success: str) -> None:
@@ -32,7 +26,7 @@ def _cli_result(decision, success: str) -> None:
 @click.argument("email")
 def show_command(email: str) -> None:
     """Show a member's invitation counters."""
-    report = services.member_report(_cli_member(email), utcnow())
+    report = services.member_report(existing_account(email), utcnow())
     s = report.summary
     click.echo(f"{report.member.email}: sent {s.sent} of {s.allotment} ({s.left} left), {s.sent_24h} in 24 h; "
                f"declines since lift {s.declines_since_lift}, total {s.declines_total}; "
@@ -45,7 +39,7 @@ def show_command(email: str) -> None:
 @click.argument("amount", type=int)
 def grant_command(email: str, amount: int) -> None:
     """Grant AMOUNT more invitations to the member with EMAIL."""
-    member = _cli_member(email)
+    member = existing_account(email)
     _cli_result(services.grant(None, member, amount, utcnow()), f"Granted {amount} invitations to {member.email}.")
 
 
@@ -53,7 +47,7 @@ def grant_command(email: str, amount: int) -> None:
 @click.argument("email")
 def lift_command(email: str) -> None:
     """Lift the invitation restriction of the member with EMAIL."""
-    member = _cli_member(email)
+    member = existing_account(email)
     _cli_result(services.lift(None, member, utcnow()), f"Lifted the restriction of {member.email}.")
 
 
@@ -61,7 +55,7 @@ def lift_command(email: str) -> None:
 @click.argument("email")
 def label_command(email: str) -> None:
     """Label the member with EMAIL a spammer."""
-    member = _cli_member(email)
+    member = existing_account(email)
     _cli_result(services.label(None, member, utcnow()), f"{member.email} is labelled a spammer.")
 
 
@@ -69,5 +63,5 @@ def label_command(email: str) -> None:
 @click.argument("email")
 def unlabel_command(email: str) -> None:
     """Remove the spammer label from the member with EMAIL."""
-    member = _cli_member(email)
+    member = existing_account(email)
     _cli_result(services.unlabel(None, member, utcnow()), f"{member.email} is no longer labelled a spammer.")

@@ -48,11 +48,6 @@ def promote(actor: User | None, member: User, now: datetime) -> bool:
     return True
 
 
-def find_member_by_email(email: str) -> User | None:
-    """Return the member with this email, if any."""
-    return db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
-
-
 def find_member(public_id: str) -> User | None:
     """Return the member with this public id, if any."""
     return db.session.scalar(select(User).where(User.public_id == public_id[:16]))

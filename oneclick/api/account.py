@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify
+from flask import jsonify
 
+from .. import limits
 from ..clock import utcnow
 from ..invitations import services as invitations
-from .core import acting_user, iso, operation
+from . import schemas
+from .core import acting_user, bp, build_document, iso
 from .errors import ApiError
-from .fields import Choice, Const, Str, parse_body
+from .schemas import Body, Bool, Choice, Str
 
 
 def quota_json(summary: invitations.QuotaSummary) -> dict:
@@ -38,67 +40,70 @@ def _me_json(user) -> dict:
     }
 
 
-@operation(
-    "/openapi.json", "GET", summary="This document (OpenAPI 3.1)", tag="Meta", public=True, responses={200: None}
+@bp.operation(
+    "/openapi.json",
+    "GET",
+    summary="This document (OpenAPI 3.1)",
+    tag="Meta",
+    public=True,
+    responses={"200": {"description": "OK"}},
 )
 def openapi():
     """Return the OpenAPI 3.1 document of the API."""
-    from .openapi import build_document
-
-    return jsonify(build_document(current_app.config["PUBLIC_URL"]))
+    return jsonify(build_document())
 
 
-@operation("/me", "GET", summary="You, with your invitation quota", tag="Account", responses={200: "Me"})
+@bp.operation("/me", "GET", summary="You, with your invitation quota", tag="Account")
+@bp.response(200, schemas.Me)
 def me():
     """Return the token's member with their invitation quota."""
-    return jsonify(_me_json(acting_user()))
+    return _me_json(acting_user())
 
 
-LIFT_BODY = {"agree": Const(True, "Send true to agree to the invitation rules.", required=True)}
+class LiftBody(Body):
+    agree = Bool(only=True, message="Send true to agree to the invitation rules.", required=True)
 
 
-@operation(
+@bp.operation(
     "/me/restriction/lift",
     "POST",
     summary="Lift your own restriction (the first one only)",
     tag="Account",
     description="Agree to the invitation rules again. Later restrictions need support: `POST /support`.",
-    body=LIFT_BODY,
-    responses={200: "Me"},
     errors=("support_required", "not_restricted"),
 )
-def lift_restriction():
+@bp.arguments(LiftBody)
+@bp.response(200, schemas.Me)
+def lift_restriction(_agreed: dict):
     """Lift the member's own restriction when the rules allow it."""
-    parse_body(LIFT_BODY)
     user = acting_user()
     decision = invitations.self_lift(user, utcnow())
     if not decision.allowed:
         status = 403 if decision.reason == "support_required" else 409
         raise ApiError(status, decision.reason, invitations.explain(decision))
-    return jsonify(_me_json(user))
+    return _me_json(user)
 
 
-SUPPORT_BODY = {
-    "kind": Choice(("more_invitations", "lift_restriction"), required=True),
-    "message": Str(max_length=1000, required=True, multiline=True, description="What support should know."),
-}
+class SupportBody(Body):
+    kind = Choice(("more_invitations", "lift_restriction"), required=True)
+    message = Str(
+        max_length=limits.SUPPORT_MESSAGE_MAX, required=True, multiline=True, description="What support should know."
+    )
 
 
-@operation(
+@bp.operation(
     "/support",
     "POST",
     summary="Ask support for more invitations or to lift a restriction",
     tag="Account",
-    body=SUPPORT_BODY,
-    responses={201: "SupportRequest"},
     errors=("not_restricted", "self_lift_available", "request_open", "allotment_left"),
 )
-def support():
+@bp.arguments(SupportBody)
+@bp.response(201, schemas.SupportRequest)
+def support(data: dict):
     """File a request to support."""
-    data = parse_body(SUPPORT_BODY)
     now = utcnow()
     decision = invitations.request_support(acting_user(), data["kind"], data["message"], now)
     if not decision.allowed:
         raise ApiError(409, decision.reason, invitations.explain(decision))
-    body = {"kind": data["kind"], "message": data["message"], "status": "open", "created_at": iso(now)}
-    return jsonify(body), 201
+    return {"kind": data["kind"], "message": data["message"], "status": "open", "created_at": iso(now)}

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-from flask import jsonify
+import functools
 
+from .. import limits
 from ..admin import services
 from ..clock import utcnow
 from ..invitations import services as invitations
+from . import schemas
 from .account import quota_json
-from .core import acting_user, iso, operation, require_admin
+from .core import acting_user, bp, iso, require_admin
 from .errors import ApiError, invalid, not_found
-from .fields import Bool, Int, Str, parse_body, parse_query
+from .schemas import Body, Bool, Int, Query, Str
 
 
-def _admin():
-    user = acting_user()
-    require_admin(user)
-    return user
+def admin_only(view):
+    """Refuse members who aren't support admins (403) before the request's arguments are even read."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        require_admin(acting_user())
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 def _member(public_id: str):
@@ -42,45 +49,38 @@ def user_json(member) -> dict:
     }
 
 
-USERS_QUERY = {"q": Str(max_length=100, description="Part of an email, name or handle; newest first when empty.")}
+class UsersQuery(Query):
+    q = Str(max_length=limits.SEARCH_MAX, description="Part of an email, name or handle; newest first when empty.")
 
 
-@operation(
-    "/admin/users",
-    "GET",
-    summary="Find members (admins only)",
-    tag="Admin",
-    query=USERS_QUERY,
-    responses={200: "AdminUserList"},
-    errors=("forbidden",),
-)
-def admin_users():
+@bp.operation("/admin/users", "GET", summary="Find members (admins only)", tag="Admin", errors=("forbidden",))
+@admin_only
+@bp.arguments(UsersQuery, location="query")
+@bp.response(200, schemas.AdminUserList)
+def admin_users(args: dict):
     """Find members by email, name or handle."""
-    _admin()
-    args = parse_query(USERS_QUERY)
-    return jsonify({"items": [user_json(m) for m in services.search_members(args.get("q", ""))]})
+    return {"items": [user_json(m) for m in services.search_members(args.get("q", ""))]}
 
 
-GRANT_BODY = {
-    "amount": Int(minimum=1, maximum=1_000_000, required=True, description="Between GRANT_MIN and GRANT_MAX."),
-}
+class GrantBody(Body):
+    amount = Int(minimum=1, maximum=1_000_000, required=True, description="Between GRANT_MIN and GRANT_MAX.")
 
 
-@operation(
+@bp.operation(
     "/admin/users/<public_id:user_id>/grants",
     "POST",
     summary="Grant a member more invitations (admins only)",
     tag="Admin",
     description="Refused for spammers and within the grant interval (`grant_refused` with a `reason`); an amount "
     "outside the configured range is `invalid`.",
-    body=GRANT_BODY,
-    responses={201: "AdminUser"},
     errors=("forbidden", "grant_refused"),
 )
-def admin_grant(user_id: str):
+@admin_only
+@bp.arguments(GrantBody)
+@bp.response(201, schemas.AdminUser)
+def admin_grant(data: dict, user_id: str):
     """Grant a member more invitations if the rules allow it."""
-    actor = _admin()
-    data = parse_body(GRANT_BODY)
+    actor = acting_user()
     member = _member(user_id)
     decision = services.grant(actor, member, data["amount"], utcnow())
     if not decision.allowed:
@@ -91,47 +91,49 @@ def admin_grant(user_id: str):
         if decision.next_allowed_at is not None:
             extra["next_allowed_at"] = iso(decision.next_allowed_at)
         raise ApiError(403, "grant_refused", text, extra=extra)
-    return jsonify(user_json(member)), 201
+    return user_json(member)
 
 
-@operation(
+@bp.operation(
     "/admin/users/<public_id:user_id>/restriction/lift",
     "POST",
     summary="Lift a member's restriction (admins only)",
     tag="Admin",
-    responses={200: "AdminUser"},
     errors=("forbidden", "not_restricted"),
 )
+@admin_only
+@bp.response(200, schemas.AdminUser)
 def admin_lift(user_id: str):
     """Lift a member's restriction."""
-    actor = _admin()
+    actor = acting_user()
     member = _member(user_id)
     decision = services.lift(actor, member, utcnow())
     if not decision.allowed:
         raise ApiError(409, decision.reason, invitations.explain(decision))
-    return jsonify(user_json(member))
+    return user_json(member)
 
 
-SPAMMER_BODY = {"labeled": Bool(required=True, description="True labels the member a spammer, false removes it.")}
+class SpammerBody(Body):
+    labeled = Bool(required=True, description="True labels the member a spammer, false removes it.")
 
 
-@operation(
+@bp.operation(
     "/admin/users/<public_id:user_id>/spammer",
     "PUT",
     summary="Label or unlabel a member as a spammer (admins only)",
     tag="Admin",
     description="Idempotent: setting the label a member already has changes nothing.",
-    body=SPAMMER_BODY,
-    responses={200: "AdminUser"},
     errors=("forbidden",),
 )
-def admin_spammer(user_id: str):
+@admin_only
+@bp.arguments(SpammerBody)
+@bp.response(200, schemas.AdminUser)
+def admin_spammer(data: dict, user_id: str):
     """Set a member's spammer label."""
-    actor = _admin()
-    data = parse_body(SPAMMER_BODY)
+    actor = acting_user()
     member = _member(user_id)
     if data["labeled"]:
         services.label(actor, member, utcnow())
     else:
         services.unlabel(actor, member, utcnow())
-    return jsonify(user_json(member))
+    return user_json(member)

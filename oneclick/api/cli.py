@@ -5,18 +5,11 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from ..auth import services as accounts
+from ..auth.cli import existing_account
 from ..clock import utcnow
 from . import services
 
 tokens = AppGroup("tokens", help="Manage members' API tokens.")
-
-
-def _member(email: str):
-    user = accounts.find_user_by_email(email)
-    if user is None:
-        raise click.ClickException(f"No account with {email}.")
-    return user
 
 
 @tokens.command("create")
@@ -24,7 +17,7 @@ def _member(email: str):
 @click.option("--name", default="Command line", show_default=True, help="What the token is for.")
 def create_command(email: str, name: str) -> None:
     """Create an API token for a member; the raw token is printed alone on the last line."""
-    user = _member(email)
+    user = existing_account(email)
     try:
         created = services.create_token(user, name, utcnow())
     except services.TokenLimitReached as exc:
@@ -37,7 +30,7 @@ def create_command(email: str, name: str) -> None:
 @click.argument("email")
 def list_command(email: str) -> None:
     """List a member's active API tokens."""
-    user = _member(email)
+    user = existing_account(email)
     rows = services.active_tokens(user)
     if not rows:
         click.echo(f"{user.email} has no active tokens.")
@@ -51,7 +44,7 @@ def list_command(email: str) -> None:
 @click.argument("token_id", type=int)
 def revoke_command(email: str, token_id: int) -> None:
     """Revoke a member's API token by its id (see ``tokens list``)."""
-    user = _member(email)
+    user = existing_account(email)
     if not services.revoke_token(user, token_id, utcnow()):
         raise click.ClickException(f"{user.email} has no active token {token_id}.")
     click.echo(f"Revoked token {token_id} of {user.email}.")

@@ -5,17 +5,19 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import jsonify
 from sqlalchemy import select
 
+from .. import limits
 from ..clock import utcnow
 from ..extensions import db
 from ..inbox import services
 from ..links import services as links
 from ..models import Connection, ConnectionRequest, User
-from .core import acting_user, decode_cursor, encode_cursor, iso, operation
+from ..validators import MAX_ID
+from . import schemas
+from .core import acting_user, bp, decode_cursor, encode_cursor, iso
 from .errors import ApiError, not_found
-from .fields import Choice, Int, Str, parse_body, parse_query
+from .schemas import CURSOR, Body, Choice, Int, Query, Str
 
 # Declining is silent: the person who asked keeps seeing "pending" (as on the landing page).
 _REQUESTER_STATUS = {"pending": "pending", "declined": "pending", "accepted": "accepted"}
@@ -29,13 +31,12 @@ def _token_from(url: str) -> str:
     return path.strip("/").split("/", 1)[0]
 
 
-SEND_BODY = {
-    "url": Str(min_length=1, max_length=500, required=True, description="The one-click URL, or its token."),
-    "note": Str(max_length=300, multiline=True, description="A short note for the owner."),
-}
+class SendBody(Body):
+    url = Str(min_length=1, max_length=500, required=True, description="The one-click URL, or its token.")
+    note = Str(max_length=limits.REQUEST_NOTE_MAX, multiline=True, description="A short note for the owner.")
 
 
-@operation(
+@bp.operation(
     "/requests",
     "POST",
     summary="Send a one-click request through a link",
@@ -43,13 +44,13 @@ SEND_BODY = {
     description="As the token's member, ask the link's owner to connect. Answers 201 with the new request, "
     "or 200 with your earlier request when one is still waiting. Declining and blocking are silent: a request "
     "the owner declined, or from an address they blocked, answers like any other (`pending`).",
-    body=SEND_BODY,
-    responses={200: "Request", 201: "Request"},
     errors=("self_invite", "not_found", "already_connected", "link_inactive", "rate_limited"),
 )
-def send_request():
+@bp.arguments(SendBody)
+@bp.response(201, schemas.Request)
+@bp.alt_response(200, schema=schemas.Request, success=True)
+def send_request(data: dict):
     """Send a connection request through a link URL or token."""
-    data = parse_body(SEND_BODY)
     user = acting_user()
     now = utcnow()
     result = services.send_request(_token_from(data["url"]), user, user.name, user.email, data.get("note", ""), now)
@@ -70,7 +71,7 @@ def send_request():
     # Every other outcome stored a request (a blocked sender's lands declined): the answer never tells them apart.
     row = db.session.get(ConnectionRequest, result.request_id)
     body = {**_request_body(row), "status": _REQUESTER_STATUS.get(row.status, "pending")}
-    return jsonify(body), 200 if result.outcome == "already_pending" else 201
+    return body, 200 if result.outcome == "already_pending" else 201
 
 
 def _request_body(row: ConnectionRequest) -> dict:
@@ -86,11 +87,10 @@ def _request_body(row: ConnectionRequest) -> dict:
     }
 
 
-LIST_QUERY = {
-    "status": Choice(services.STATUSES, description="`pending` when omitted."),
-    "link": Int(minimum=1, maximum=2**31 - 1, description="Only requests through this link (its id)."),
-    "cursor": Str(min_length=1, max_length=300, description="`next_cursor` of the previous page."),
-}
+class ListQuery(Query):
+    status = Choice(services.STATUSES, description="`pending` when omitted.")
+    link = Int(minimum=1, maximum=MAX_ID, query=True, description="Only requests through this link (its id).")
+    cursor = Str(min_length=1, max_length=300, description=CURSOR)
 
 
 def _link_ids(request_ids: list[int]) -> dict[int, int | None]:
@@ -103,18 +103,13 @@ def _link_ids(request_ids: list[int]) -> dict[int, int | None]:
     return dict(rows.all())
 
 
-@operation(
-    "/requests",
-    "GET",
-    summary="Your inbox of requests, newest first",
-    tag="Requests",
-    query=LIST_QUERY,
-    responses={200: "RequestList"},
-    errors=("not_found",),
+@bp.operation(
+    "/requests", "GET", summary="Your inbox of requests, newest first", tag="Requests", errors=("not_found",)
 )
-def list_requests():
+@bp.arguments(ListQuery, location="query")
+@bp.response(200, schemas.RequestList)
+def list_requests(args: dict):
     """Return a page of the member's inbox."""
-    args = parse_query(LIST_QUERY)
     owner = acting_user()
     link_public_id = None
     if "link" in args:
@@ -139,7 +134,7 @@ def list_requests():
         for r in page.rows
     ]
     next_cursor = encode_cursor("requests", page.next_cursor) if page.next_cursor else None
-    return jsonify({"items": items, "next_cursor": next_cursor})
+    return {"items": items, "next_cursor": next_cursor}
 
 
 def _decide(request_id: int, action: str, outcome: str):
@@ -150,38 +145,39 @@ def _decide(request_id: int, action: str, outcome: str):
     row = db.session.get(ConnectionRequest, request_id)
     if not done and row.status != outcome:
         raise ApiError(409, "already_decided", f"This request was {row.status} already.")
-    return jsonify(_request_body(row))
+    return _request_body(row)
 
 
-@operation(
+@bp.operation(
     "/requests/<api_id:request_id>/accept",
     "POST",
     summary="Accept a request",
     tag="Requests",
     description="Connects you both. Accepting an accepted request again changes nothing.",
-    responses={200: "Request"},
     errors=("already_decided",),
 )
+@bp.response(200, schemas.Request)
 def accept_request(request_id: int):
     """Accept one of the member's pending requests."""
     return _decide(request_id, "accept", "accepted")
 
 
-@operation(
+@bp.operation(
     "/requests/<api_id:request_id>/decline",
     "POST",
     summary="Decline a request",
     tag="Requests",
     description="Silent: the person who asked is not told.",
-    responses={200: "Request"},
     errors=("already_decided",),
 )
+@bp.response(200, schemas.Request)
 def decline_request(request_id: int):
     """Decline one of the member's pending requests."""
     return _decide(request_id, "decline", "declined")
 
 
-CONNECTIONS_QUERY = {"cursor": Str(min_length=1, max_length=300, description="`next_cursor` of the previous page.")}
+class ConnectionsQuery(Query):
+    cursor = Str(min_length=1, max_length=300, description=CURSOR)
 
 
 def _member_ids(connection_ids: list[int]) -> dict[int, str | None]:
@@ -196,17 +192,11 @@ def _member_ids(connection_ids: list[int]) -> dict[int, str | None]:
     return dict(rows.all())
 
 
-@operation(
-    "/connections",
-    "GET",
-    summary="Your connections, newest first",
-    tag="Connections",
-    query=CONNECTIONS_QUERY,
-    responses={200: "ConnectionList"},
-)
-def list_connections():
+@bp.operation("/connections", "GET", summary="Your connections, newest first", tag="Connections")
+@bp.arguments(ConnectionsQuery, location="query")
+@bp.response(200, schemas.ConnectionList)
+def list_connections(args: dict):
     """Return a page of the member's connections."""
-    args = parse_query(CONNECTIONS_QUERY)
     cursor = decode_cursor("connections", args.get("cursor"))
     page = services.connections(acting_user(), cursor=cursor)
     member_ids = _member_ids([r.id for r in page.rows])
@@ -222,4 +212,4 @@ def list_connections():
         for r in page.rows
     ]
     next_cursor = encode_cursor("connections", page.next_cursor) if page.next_cursor else None
-    return jsonify({"items": items, "next_cursor": next_cursor})
+    return {"items": items, "next_cursor": next_cursor}

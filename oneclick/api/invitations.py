@@ -5,7 +5,7 @@ The quota rules decide; this module only turns their reason codes into the API's
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request, url_for
+from flask import current_app, request
 from flask_limiter.util import get_remote_address
 
 from .. import limits
@@ -14,9 +14,11 @@ from ..extensions import limiter
 from ..invitations import captcha as captchas
 from ..invitations import services
 from ..invitations.rules import RELATIONSHIPS, Decision, Relationship, Status
-from .core import acting_user, current_token, decode_cursor, encode_cursor, iso, operation
+from ..urls import external_url
+from . import schemas
+from .core import NO_CONTENT, acting_user, bp, current_token, decode_cursor, encode_cursor, iso
 from .errors import ApiError, invalid, not_found
-from .fields import Choice, Email, Str, parse_body, parse_query
+from .schemas import CURSOR, Body, Choice, Email, Query, Str
 
 #: Reason codes that are refusals of the current state, answered with 409 and the code as it is.
 CONFLICTS = {
@@ -45,20 +47,15 @@ captcha_media_limit = limiter.shared_limit(
     lambda: current_app.config["CAPTCHA_LIMIT"], scope="captcha-media", key_func=_member_key
 )
 
-MEMBERS_QUERY = {"q": Str(max_length=100, description="Part of a name or handle (at least 2 characters).")}
+class MembersQuery(Query):
+    q = Str(max_length=limits.SEARCH_MAX, description="Part of a name or handle (at least 2 characters).")
 
 
-@operation(
-    "/members",
-    "GET",
-    summary="Find members to invite",
-    tag="Invitations",
-    query=MEMBERS_QUERY,
-    responses={200: "MemberList"},
-)
-def members():
+@bp.operation("/members", "GET", summary="Find members to invite", tag="Invitations")
+@bp.arguments(MembersQuery, location="query")
+@bp.response(200, schemas.MemberList)
+def members(args: dict):
     """Find members by name or handle, with where the member stands with each."""
-    args = parse_query(MEMBERS_QUERY)
     found = services.search_members(acting_user(), args.get("q", ""))
     items = [
         {
@@ -70,19 +67,21 @@ def members():
         }
         for r in found
     ]
-    return jsonify({"items": items})
+    return {"items": items}
 
+
+PNG = {"200": {"description": "OK", "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}}}
 
 RELATIONSHIP_VALUES = tuple(r.value for r in Relationship if r.value in RELATIONSHIPS)
 
-SEND_BODY = {
-    "recipient_id": Str(min_length=1, max_length=16, description="The member's id (from `GET /members`)."),
-    "email": Email(description="Their email: for people who aren't members, or when the rules ask for it."),
-    "relationship": Choice(RELATIONSHIP_VALUES, required=True, description="How you know them."),
-    "message": Str(max_length=limits.INVITE_MESSAGE_MAX, multiline=True, description="A personal note."),
-    "captcha_id": Str(min_length=1, max_length=32),
-    "captcha_answer": Str(min_length=1, max_length=20),
-}
+class SendBody(Body):
+    recipient_id = Str(min_length=1, max_length=16, description="The member's id (from `GET /members`).")
+    email = Email(description="Their email: for people who aren't members, or when the rules ask for it.")
+    relationship = Choice(RELATIONSHIP_VALUES, required=True, description="How you know them.")
+    # The column's size; the INVITE_MESSAGE_MAX setting may narrow it (checked in the view).
+    message = Str(max_length=limits.INVITE_MESSAGE_MAX, multiline=True, description="A personal note.")
+    captcha_id = Str(min_length=1, max_length=32)
+    captcha_answer = Str(min_length=1, max_length=limits.CAPTCHA_ANSWER_MAX)
 
 
 def _recipient_json(inv) -> dict:
@@ -98,7 +97,7 @@ def _captcha_extra(sender, member) -> dict:
     screen = services.invite_screen(sender, member, utcnow(), "image")
     if screen.captcha is None:
         return {}
-    image_url = current_app.config["PUBLIC_URL"] + url_for("api.captcha_image", captcha_id=screen.captcha.id)
+    image_url = external_url("api.captcha_image", captcha_id=screen.captcha.id)
     return {"captcha": {"id": screen.captcha.id, "image_url": image_url}}
 
 
@@ -126,24 +125,23 @@ def _refusal(decision: Decision, sender, member) -> ApiError:
     return ApiError(403, "forbidden", text)
 
 
-@operation(
+@bp.operation(
     "/invitations",
     "POST",
     summary="Invite a member (or someone by email)",
     tag="Invitations",
     description="Give `recipient_id` (a member) or `email`. The quota rules apply: beyond the free daily count "
     "a captcha is required (428), after earlier invitations or while restricted the recipient's email is.",
-    body=SEND_BODY,
-    responses={201: "Invitation"},
     errors=(
         "self_invite", "captcha_invalid", "allotment_exhausted", "email_required", "email_mismatch", "not_found",
         "already_connected", "already_pending", "captcha_required",
     ),
 )
 @captcha_limit
-def send_invitation():
+@bp.arguments(SendBody)
+@bp.response(201, schemas.Invitation)
+def send_invitation(data: dict):
     """Send an invitation under the quota rules."""
-    data = parse_body(SEND_BODY)
     if "recipient_id" not in data and "email" not in data:
         raise invalid("Give recipient_id or email.", {"recipient_id": "Give recipient_id or email."})
     limit = current_app.config["INVITE_MESSAGE_MAX"]
@@ -168,23 +166,22 @@ def send_invitation():
     if result.invitation is None:
         raise _refusal(result.decision, sender, member)
     inv = result.invitation
-    body = {
+    return {
         "id": inv.public_id,
         "recipient": _recipient_json(inv),
         "status": "pending",
         "created_at": iso(inv.created_at),
     }
-    return jsonify(body), 201
 
 
-@operation(
+@bp.operation(
     "/captchas/<public_id:captcha_id>",
     "GET",
     summary="A captcha image (PNG)",
     tag="Invitations",
     description="The `image_url` of a `captcha_required` answer: six digits to send back as `captcha_answer`. "
     "The same image is shown until it is answered or expires; fetching images counts against the captcha limit.",
-    responses={200: "binary:image/png"},
+    responses=PNG,
 )
 @captcha_media_limit
 def captcha_image(captcha_id: str):
@@ -195,25 +192,23 @@ def captcha_image(captcha_id: str):
     return current_app.response_class(row.challenge, mimetype="image/png")
 
 
-SENT_QUERY = {
-    "status": Choice(tuple(s.value for s in Status), description="Only invitations in this state."),
-    "q": Str(max_length=100, description="Part of the recipient's name or email."),
-    "cursor": Str(min_length=1, max_length=300, description="`next_cursor` of the previous page."),
-}
+class SentQuery(Query):
+    status = Choice(tuple(s.value for s in Status), description="Only invitations in this state.")
+    q = Str(max_length=limits.SEARCH_MAX, description="Part of the recipient's name or email.")
+    cursor = Str(min_length=1, max_length=300, description=CURSOR)
 
 
-@operation(
+@bp.operation(
     "/invitations/sent",
     "GET",
     summary="Invitations you sent, newest first",
     tag="Invitations",
     description="`status` never tells how a decline was made. `actions` lists what you may do now (rule 9).",
-    query=SENT_QUERY,
-    responses={200: "SentInvitationList"},
 )
-def sent():
+@bp.arguments(SentQuery, location="query")
+@bp.response(200, schemas.SentInvitationList)
+def sent(args: dict):
     """Return a page of the member's sent invitations."""
-    args = parse_query(SENT_QUERY)
     position = decode_cursor("sent", args.get("cursor"))
     page_number = int(position) if position and position.isdigit() else 1
     page = services.sent_invitations(acting_user(), utcnow(), args.get("q", ""), page_number, args.get("status"))
@@ -232,25 +227,18 @@ def sent():
         for row in page.rows
     ]
     next_cursor = encode_cursor("sent", str(page.page + 1)) if page.has_next else None
-    return jsonify({"items": items, "next_cursor": next_cursor})
+    return {"items": items, "next_cursor": next_cursor}
 
 
-RECEIVED_QUERY = {
-    "status": Choice(("pending", "ignored"), description="`pending` when omitted; `ignored` lists archived ones."),
-}
+class ReceivedQuery(Query):
+    status = Choice(("pending", "ignored"), description="`pending` when omitted; `ignored` lists archived ones.")
 
 
-@operation(
-    "/invitations/received",
-    "GET",
-    summary="Invitations waiting for your answer",
-    tag="Invitations",
-    query=RECEIVED_QUERY,
-    responses={200: "ReceivedInvitationList"},
-)
-def received():
+@bp.operation("/invitations/received", "GET", summary="Invitations waiting for your answer", tag="Invitations")
+@bp.arguments(ReceivedQuery, location="query")
+@bp.response(200, schemas.ReceivedInvitationList)
+def received(args: dict):
     """List invitations sent to the member (pending, or the ignored ones)."""
-    args = parse_query(RECEIVED_QUERY)
     found = services.received_invitations(acting_user(), archived=args.get("status") == "ignored")
     items = [
         {
@@ -268,7 +256,7 @@ def received():
         }
         for inv in found
     ]
-    return jsonify({"items": items})
+    return {"items": items}
 
 
 def _state(public_id: str, decision: Decision | None, status: str):
@@ -276,49 +264,49 @@ def _state(public_id: str, decision: Decision | None, status: str):
         raise not_found("You have no invitation with this id.")
     if not decision.allowed:
         raise _refusal(decision, None, None)
-    return jsonify({"id": public_id, "status": status})
+    return {"id": public_id, "status": status}
 
 
-@operation(
+@bp.operation(
     "/invitations/<public_id:invitation_id>/withdraw",
     "POST",
     summary="Withdraw an invitation you sent",
     tag="Invitations",
     description="It still counts against your allotment.",
-    responses={200: "InvitationState"},
     errors=("not_withdrawable",),
 )
+@bp.response(200, schemas.InvitationState)
 def withdraw(invitation_id: str):
     """Withdraw a pending or ignored invitation the member sent."""
     return _state(invitation_id, services.withdraw(acting_user(), invitation_id, utcnow()), "withdrawn")
 
 
-@operation(
+@bp.operation(
     "/invitations/<public_id:invitation_id>/resend",
     "POST",
     summary="Send an invitation's email again",
     tag="Invitations",
     description="Pending invitations only, at most once per resend interval; costs no invitation.",
-    responses={200: "InvitationState"},
     errors=("not_resendable", "resend_too_soon"),
 )
+@bp.response(200, schemas.InvitationState)
 def resend(invitation_id: str):
     """Resend a pending invitation the member sent."""
     return _state(invitation_id, services.resend(acting_user(), invitation_id, utcnow()), "pending")
 
 
-@operation(
+@bp.operation(
     "/invitations/<public_id:invitation_id>",
     "DELETE",
     summary="Delete a withdrawn invitation from your sent list",
     tag="Invitations",
-    responses={204: None},
     errors=("not_deletable",),
+    responses=NO_CONTENT,
 )
 def delete(invitation_id: str):
     """Remove a withdrawn invitation from the member's sent list."""
     _state(invitation_id, services.delete_withdrawn(acting_user(), invitation_id), "withdrawn")
-    return "", 204
+    return current_app.response_class(status=204)
 
 
 def _respond_view(action: str, status: str, summary: str, description: str):
@@ -327,15 +315,14 @@ def _respond_view(action: str, status: str, summary: str, description: str):
 
     view.__name__ = f"{action}_invitation"
     view.__doc__ = f"{summary} (as its recipient)."
-    operation(
+    bp.operation(
         f"/invitations/<public_id:invitation_id>/{action}",
         "POST",
         summary=summary,
         tag="Invitations",
         description=description,
-        responses={200: "InvitationState"},
         errors=("already_answered",),
-    )(view)
+    )(bp.response(200, schemas.InvitationState)(view))
 
 
 _respond_view("accept", "accepted", "Accept an invitation", "Connects you both.")

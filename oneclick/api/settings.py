@@ -70,7 +70,8 @@ def api_text(text: str | None) -> Markup:
 @bp.get("/docs/api")
 def docs():
     """Show the API reference, rendered from the OpenAPI document."""
-    from .openapi import ERROR_HELP, ERROR_STATUS, build_document
+    from .core import build_document
+    from .errors import ERROR_HELP, ERROR_STATUS
 
-    document = build_document(current_app.config["PUBLIC_URL"])
+    document = build_document()
     return render_template("api/docs.html", doc=document, error_status=ERROR_STATUS, error_help=ERROR_HELP)

@@ -13,6 +13,14 @@ from . import services
 users = AppGroup("users", help="Manage member accounts.")
 
 
+def existing_account(email: str):
+    """Return the account with EMAIL for a command, or stop it with "No account with ..." (every group uses it)."""
+    user = services.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account with {email}.")
+    return user
+
+
 @users.command("create")
 @click.argument("email")
 @click.option("--name", required=True, help="Display name.")
@@ -34,9 +42,7 @@ def create_user(email: str, name: str, password: str, admin: bool) -> None:
 @click.argument("email")
 def promote_user(email: str) -> None:
     """Make an existing account a support admin."""
-    user = services.find_user_by_email(email)
-    if user is None:
-        raise click.ClickException(f"No account with {email}.")
+    user = existing_account(email)
     support.promote(None, user, utcnow())
     click.echo(f"{user.email} is now an admin.")
 

@@ -6,16 +6,15 @@ import hmac
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app, render_template, url_for
+from flask import current_app
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .. import tokens
+from .. import emails, tokens
 from ..clock import utcnow
 from ..extensions import db
 from ..invitations import captcha as captchas
-from ..mail import send_mail
 from ..models import Captcha, User, new_session_token
 from . import attempts
 
@@ -98,27 +97,11 @@ def _replace_pending(user: User, name: str, password_hash: str, now) -> bool:
 
 
 def _send_activation(user: User) -> None:
-    url = _absolute("auth.activate", token=tokens.sign_activation(user.public_id, user.password_hash))
-    send_mail(user.email, "Activate your oneclick account", render_template("email/activate.txt", user=user, url=url))
+    emails.send_activation(user.email, tokens.sign_activation(user.public_id, user.password_hash))
 
 
 def _send_already_registered(user: User, reason: str) -> None:
-    send_mail(
-        user.email,
-        "Someone tried to register with your address" if reason == "register" else "Your oneclick account",
-        render_template(
-            "email/already_registered.txt", user=user, reason=reason, login_url=_absolute("auth.login"),
-            forgot_url=_absolute("auth.forgot_password"),
-        ),
-    )
-
-
-def _send_no_account(email: str, reason: str) -> None:
-    send_mail(
-        email,
-        "Your oneclick request",
-        render_template("email/no_account.txt", reason=reason, register_url=_absolute("auth.register")),
-    )
+    emails.send_already_registered(user.email, user.name, reason)
 
 
 def resend_activation(email: str) -> None:
@@ -128,7 +111,7 @@ def resend_activation(email: str) -> None:
     """
     user = find_user_by_email(email)
     if user is None:
-        _send_no_account(email.strip().lower(), "activation")
+        emails.send_no_account(email.strip().lower(), "activation")
         return
     if user.email_verified_at is not None:
         _send_already_registered(user, "activation")
@@ -215,15 +198,9 @@ def request_password_reset(email: str) -> None:
     """
     user = find_user_by_email(email)
     if user is None:
-        _send_no_account(email.strip().lower(), "reset")
+        emails.send_no_account(email.strip().lower(), "reset")
         return
-    url = _absolute("auth.reset_password", token=tokens.sign_password_reset(user.public_id, user.password_hash))
-    send_mail(
-        user.email,
-        "Choose a new oneclick password",
-        render_template("email/password_reset.txt", user=user, url=url,
-                        minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60),
-    )
+    emails.send_password_reset(user.email, user.name, tokens.sign_password_reset(user.public_id, user.password_hash))
 
 
 def reset_target(token: str) -> User | None:
@@ -401,7 +378,3 @@ def delete_account(user: User, password: str) -> bool:
     db.session.execute(delete(User).where(User.id == user.id))
     db.session.commit()
     return True
-
-
-def _absolute(endpoint: str, **values) -> str:
-    return current_app.config["PUBLIC_URL"] + url_for(endpoint, **values)

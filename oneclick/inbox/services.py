@@ -11,15 +11,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app, has_request_context, render_template, url_for
+from flask import current_app
 from sqlalchemy import Integer, and_, delete, func, literal, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import tokens
+from .. import emails, tokens
 from ..db_helpers import insert_for
 from ..extensions import db
 from ..links.services import link_token, resolve_token
-from ..mail import send_mail
 from ..models import (
     Block,
     Connection,
@@ -383,15 +382,9 @@ def start_guest_request(token: str, name: str, email: str, note: str, now: datet
             db.session.rollback()
             if attempt:
                 raise
-    public_id = row.public_id
-    url = current_app.config["PUBLIC_URL"] + url_for(
-        "inbox.confirm", token=tokens.sign_guest_confirmation(public_id)
-    )
-    text = render_template(
-        "email/guest_confirm.txt", owner_name=owner.name, url=url, days=max(1, _confirm_max_age() // 86400)
-    )
+    token = tokens.sign_guest_confirmation(row.public_id)
     try:
-        send_mail(email, f"Confirm your request to connect with {owner.name}", text)
+        emails.send_guest_confirmation(email, owner.name, token)
     except Exception:  # the visitor can send the form again; the answer must not differ
         log.exception("could not mail a guest confirmation link")
     return GuestStart("mailed", **who)
@@ -894,22 +887,10 @@ def set_notify_mode(owner: User, mode: str) -> None:
     db.session.commit()
 
 
-def _inbox_url() -> str:
-    if has_request_context():
-        return current_app.config["PUBLIC_URL"] + url_for("inbox.inbox")
-    with current_app.test_request_context():  # the digest runs from the CLI, outside any request
-        return current_app.config["PUBLIC_URL"] + url_for("inbox.inbox")
-
-
 def _notify_instant(to: str, owner_name: str, name: str, email: str, note: str, link_label: str, auto: bool) -> None:
     """Mail the owner about one new request; a mail failure never loses the request."""
-    subject = f"{name} connected with you" if auto else f"{name} wants to connect with you"
-    text = render_template(
-        "email/new_request.txt", owner_name=owner_name, name=name, email=email, note=note, link_label=link_label,
-        auto=auto, inbox_url=_inbox_url(),
-    )
     try:
-        send_mail(to, subject, text)
+        emails.send_new_request(to, owner_name, name, email, note, link_label, auto)
     except Exception:  # the request is stored; the mail is a courtesy
         log.exception("could not mail the owner about a new request")
 
@@ -940,12 +921,8 @@ def send_digests(now: datetime) -> int:
                 .order_by(cr.created_at.desc(), cr.id.desc())
                 .limit(20)
             ).all()
-            text = render_template(
-                "email/request_digest.txt", owner=owner, rows=rows, total=total, inbox_url=_inbox_url()
-            )
-            subject = f"{total} new connection request{'s' if total != 1 else ''}"
             try:
-                send_mail(owner.email, subject, text)
+                emails.send_digest(owner.email, owner.name, rows, total)
             except Exception:  # try again on the next run: the marker is not moved
                 log.exception("could not mail the daily digest to owner %s", owner.id)
                 db.session.rollback()

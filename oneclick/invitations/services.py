@@ -12,13 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app, render_template, url_for
 from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit
+from .. import audit, emails
 from ..extensions import db
-from ..mail import send_mail
 from ..models import Captcha, Connection, Invitation, SupportTicket, User
 from . import captcha as captchas
 from . import rules
@@ -284,17 +282,9 @@ def send_invitation(
     return SendResult(decision, invitation)
 
 
-def _absolute(endpoint: str, **values) -> str:
-    return current_app.config["PUBLIC_URL"] + url_for(endpoint, **values)
-
-
 def _mail_invitation(invitation: Invitation, sender: User) -> None:
-    url = _absolute("invitations.received" if invitation.recipient_id is not None else "auth.register")
-    send_mail(
-        invitation.recipient_email,
-        f"{_one_line(sender.name)} invites you to connect on oneclick",
-        render_template("email/invitation.txt", invitation=invitation, sender=sender, url=url),
-    )
+    emails.send_invitation(invitation.recipient_email, sender.name, invitation.recipient_name, invitation.message,
+                           member=invitation.recipient_id is not None)
 
 
 def claim_invitations(user: User) -> int:
@@ -552,7 +542,7 @@ def _count_decline(sender_id: int, now: datetime) -> None:
     if outcome.restricted_now:
         row.restricted_at = now
         audit.record(audit.SYSTEM, "restricted", sender, f"{quota.declines_since_lift} declines since the last lift "
-               f"(restriction #{quota.restrictions})", now)
+                     f"(restriction #{quota.restrictions})", now)
     if outcome.labelled_spammer_now:
         audit.record(audit.SYSTEM, "label_spammer", sender, f"{quota.declines_total} declines in total", now)
 

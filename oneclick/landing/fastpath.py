@@ -53,10 +53,8 @@ class QrFastPath:
         except qr.QrOptionError:
             return None
         app = self.app
-        cache = app.extensions.get("oneclick.qr_cache")
-        if cache is None:
-            return None
-        rendered = cache.peek((f"{app.config['PUBLIC_URL']}/c/{token}", fmt, options))
+        cache = app.extensions["oneclick.qr_cache"]
+        rendered = cache.peek((token, fmt, options))  # the key landing.views.qr_image stores it under
         if rendered is None:
             return None
         headers = [

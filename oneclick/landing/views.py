@@ -14,11 +14,8 @@ from ..errors import render_error
 from ..extensions import limiter
 from ..inbox.area import fill_guest_slots, guest_area_with_slots, is_fresh_guest
 from ..links import services
-from ..lru import LRU
+from ..urls import external_url
 from .bots import is_probably_bot
-
-#: Rendered landing pages kept per worker (a few KB each).
-LANDING_CACHE_SIZE = 512
 
 bp = Blueprint("landing", __name__)
 
@@ -80,7 +77,7 @@ def _landing_body(link, token: str, is_owner: bool, now) -> str:
     """
     if is_owner or not is_fresh_guest(link):
         return render_template("landing/page.html", link=link, owner=link.owner, token=token, is_owner=is_owner)
-    cache = current_app.extensions.setdefault("oneclick.landing_cache", LRU(LANDING_CACHE_SIZE))
+    cache = current_app.extensions["oneclick.landing_cache"]
     key = (link, token)
     body = cache.get(key)
     if body is None:
@@ -110,14 +107,6 @@ def _slug(text: str, fallback: str = "link") -> str:
     return slug or fallback
 
 
-def _qr_cache() -> qr.QrCache:
-    cache = current_app.extensions.get("oneclick.qr_cache")
-    if cache is None:
-        fresh = qr.QrCache(current_app.config["QR_CACHE_MAX_BYTES"])
-        cache = current_app.extensions.setdefault("oneclick.qr_cache", fresh)
-    return cache
-
-
 def _rendered(response) -> bool:
     return bool(getattr(response, "qr_rendered", False))
 
@@ -130,23 +119,23 @@ def qr_image(token: str, fmt: str):
         options = qr.parse_options(request.args)
     except qr.QrOptionError as exc:
         return render_error(400, "That QR code size or setting isn't available", str(exc))
-    # A QR code encodes exactly its own link's URL; the token is canonical, so the URL is known before any query.
-    data = f"{current_app.config['PUBLIC_URL']}/c/{token}"
-    cache = _qr_cache()
-    known = cache.peek((data, fmt, options)) if request.if_none_match else None
+    # A QR code encodes exactly its own link's URL; the token is canonical, so it names the image before any query.
+    key = (token, fmt, options)
+    cache = current_app.extensions["oneclick.qr_cache"]
+    known = cache.peek(key) if request.if_none_match else None
     if known is not None and known.etag in request.if_none_match and tokens.unsign_link(token) is not None:
         # Revalidating a copy we rendered: 304 without a query (an unconditional GET still checks the link).
-        return _qr_response(b"", known, options, token, fmt, status=304)
+        return _qr_response(b"", known, options, fmt, status=304)
     target, state = services.link_version(token)
     if state != "ok":
         return state_page(state)
-    rendered, cached = qr.render(data, fmt, options, cache)
-    response = _qr_response(rendered.body, rendered, options, token, fmt, target=target)
+    rendered, cached = qr.render(external_url("landing.page", token=token), fmt, options, cache, key)
+    response = _qr_response(rendered.body, rendered, options, fmt, target=target)
     response.qr_rendered = not cached
     return response.make_conditional(request)
 
 
-def _qr_response(body: bytes, rendered: qr.Rendered, options, token: str, fmt: str, status: int = 200,
+def _qr_response(body: bytes, rendered: qr.Rendered, options, fmt: str, status: int = 200,
                  target=None):
     response = make_response(body, status)
     response.mimetype = rendered.mimetype

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -13,8 +12,8 @@ from sqlalchemy.orm import load_only
 from .. import clicks, tokens
 from ..clock import as_utc
 from ..extensions import db
-from ..lru import LRU
 from ..models import ConnectionRequest, InviteLink, LinkDailyStat, User
+from ..urls import external_url
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +97,8 @@ _LINK_FOR_LANDING = (
     .where(_links.c.public_id == bindparam("public_id"))
 )
 _N_LINK = len(_LINK_COLUMNS)
-#: Link snapshots kept per worker for LINK_CACHE_SECONDS.
-LINK_CACHE_SIZE = 4096
 _RAW_SQL: dict[str, str] = {}
+_MISSING = object()
 
 
 def _raw_sql(dialect: str) -> str:
@@ -135,18 +133,13 @@ def fetch_link(public_id: str) -> LinkView | None:
     if db.session().in_transaction():
         row = db.session.execute(_LINK_FOR_LANDING, {"public_id": public_id}).first()
         return None if row is None else LinkView(*row[:_N_LINK], owner=OwnerView(*row[_N_LINK:]))
-    ttl = current_app.config["LINK_CACHE_SECONDS"]
-    if ttl <= 0:
-        return _fetch_link_row(public_id)
-    cache = current_app.extensions.get("oneclick.link_cache")
+    cache = current_app.extensions["oneclick.link_cache"]  # oneclick.caches: None when LINK_CACHE_SECONDS is 0
     if cache is None:
-        cache = current_app.extensions.setdefault("oneclick.link_cache", LRU(LINK_CACHE_SIZE))
-    now = time.monotonic()
-    hit = cache.get(public_id)
-    if hit is not None and hit[0] > now:
-        return hit[1]
-    link = _fetch_link_row(public_id)
-    cache.put(public_id, (now + ttl, link))
+        return _fetch_link_row(public_id)
+    link = cache.get(public_id, _MISSING)
+    if link is _MISSING:
+        link = _fetch_link_row(public_id)
+        cache.put(public_id, link)  # an unknown id too: a burst of bad tokens costs one query a second
     return link
 
 
@@ -238,12 +231,12 @@ def link_token(link: InviteLink) -> str:
 
 def link_url(link: InviteLink) -> str:
     """Return the public URL of a link's current version (always built from PUBLIC_URL)."""
-    return f"{current_app.config['PUBLIC_URL']}/c/{link_token(link)}"
+    return external_url("landing.page", token=link_token(link))
 
 
 def vanity_url(owner: User) -> str | None:
     """Return the owner's /@handle URL when they have a handle, else None."""
-    return f"{current_app.config['PUBLIC_URL']}/@{owner.handle}" if owner.handle else None
+    return external_url("landing.vanity", handle=owner.handle) if owner.handle else None
 
 
 def owned_links(owner: User) -> list[InviteLink]:

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from .. import qr
 from ..clock import utcnow
+from ..urls import external_url
 from . import charts, services, snippets
 from .forms import (
     CHANNEL_NAMES,
@@ -41,10 +42,6 @@ def _fields(form: LinkForm) -> services.LinkFields:
         max_requests=form.max_requests.data,
         auto_accept=bool(form.auto_accept.data),
     )
-
-
-def _public(path: str) -> str:
-    return current_app.config["PUBLIC_URL"] + path
 
 
 @bp.get("")
@@ -119,7 +116,7 @@ def _snippets(info: services.LinkDetail):
     include_qr = bool(form.qr.data)
     qr_png = None
     if include_qr:
-        qr_png = _public(url_for("landing.qr_image", token=info.token, fmt="png", **SIGNATURE_QR))
+        qr_png = external_url("landing.qr_image", token=info.token, fmt="png", **SIGNATURE_QR)
     built = snippets.build(info.url, _owner().name, text or "", qr_png)
     args = {"text": text or "", "qr": "y" if include_qr else ""}
     return form, built, {k: v for k, v in args.items() if v}

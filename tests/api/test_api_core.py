@@ -10,7 +10,8 @@ from sqlalchemy import select, update
 
 from oneclick import create_app
 from oneclick.api import services as token_services
-from oneclick.api.openapi import ERROR_STATUS, build_document
+from oneclick.api.core import build_document
+from oneclick.api.errors import ERROR_STATUS
 from oneclick.clock import utcnow
 from oneclick.extensions import db
 from oneclick.models import ApiToken, InviteLink, User

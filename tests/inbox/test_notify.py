@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 from datetime import timedelta
 from email import message_from_bytes
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import update
 
 from oneclick.clock import utcnow
@@ -18,6 +15,7 @@ from oneclick.mail import outbox
 from oneclick.models import User
 
 from ..factories import make_request, make_user
+from ..smtp import smtp_server as real_smtp_server
 from .helpers import confirm_from_database, guest_post, guest_request, owner_with_link
 
 
@@ -108,30 +106,10 @@ def test_digest_cli_mails_daily_owners_once(runner, app):
 # --- SMTP backend against a real server on loopback -----------------------------------------------------------
 
 
-class _Collect:
-    def __init__(self):
-        self.messages = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        with self.lock:
-            self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def smtp_server():
-    handler = _Collect()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield controller, handler
-    controller.stop()
+    with real_smtp_server() as running:
+        yield running
 
 
 def test_instant_mail_through_a_real_smtp_server(client, app, smtp_server):

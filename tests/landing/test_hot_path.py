@@ -8,7 +8,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from oneclick import clicks, create_app
+from oneclick import caches, clicks, create_app
 from oneclick.clock import utcnow
 from oneclick.extensions import db
 from oneclick.links import services
@@ -156,9 +156,24 @@ class TestQrFastPath:
         assert client.get(f"/c/{token}/qr.png").status_code == 200
 
 
+class FakeTimer:
+    """A monotonic clock the test moves by hand (the caches read it instead of time.monotonic)."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 class TestLinkSnapshotCache:
-    @pytest.mark.config(LINK_CACHE_SECONDS=0.3)
+    @pytest.mark.config(LINK_CACHE_SECONDS=1.0)
     def test_a_pause_shows_within_the_cache_time_and_writes_see_it_at_once(self, app, client, user):
+        timer = FakeTimer()
+        caches.init_app(app, timer=timer)
         link_id, token = new_link(app, user["id"])
         html = body(client.get(f"/c/{token}", headers=UA))
         with app.app_context():
@@ -172,5 +187,15 @@ class TestLinkSnapshotCache:
         assert response.status_code == 302
         with app.app_context():
             assert db.session.scalar(select(func.count()).select_from(ConnectionRequest)) == 0
-        time.sleep(0.35)
+        timer.advance(0.99)
+        assert client.get(f"/c/{token}", headers=UA).status_code == 200  # still within LINK_CACHE_SECONDS
+        timer.advance(0.02)
+        assert client.get(f"/c/{token}", headers=UA).status_code == 410
+
+    def test_no_snapshot_is_kept_when_the_cache_time_is_zero(self, app, client, user):
+        assert app.extensions["oneclick.link_cache"] is None  # the suite's setting: every visit sees the link now
+        link_id, token = new_link(app, user["id"])
+        assert client.get(f"/c/{token}", headers=UA).status_code == 200
+        with app.app_context():
+            services.set_active(db.session.get(User, user["id"]), link_id, False)
         assert client.get(f"/c/{token}", headers=UA).status_code == 410

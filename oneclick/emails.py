@@ -1,0 +1,75 @@
+"""Every mail oneclick sends: one function per mail, given plain data; subject, body and links are built here.
+
+Services decide *whether* a mail leaves and pass what it says (names, a signed token, a count); this module
+renders ``templates/email/*.txt``, builds every link with ``urls.external_url`` and hands the message to
+``mail.send_mail``. Nothing here needs a request, so a service mails the same from a view, the API, a CLI
+command or a background task. A send failure raises; the caller decides whether that may lose anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from flask import current_app, render_template
+
+from .mail import send_mail
+from .urls import external_url
+
+
+def send_activation(to: str, token: str) -> None:
+    """Mail the link that activates a new account (no name: whoever registered typed it)."""
+    url = external_url("auth.activate", token=token)
+    send_mail(to, "Activate your oneclick account", render_template("email/activate.txt", url=url))
+
+
+def send_already_registered(to: str, name: str, reason: str) -> None:
+    """Tell an active account's owner that someone registered (``reason="register"``) or asked for activation."""
+    subject = "Someone tried to register with your address" if reason == "register" else "Your oneclick account"
+    text = render_template("email/already_registered.txt", name=name, reason=reason,
+                           login_url=external_url("auth.login"), forgot_url=external_url("auth.forgot_password"))
+    send_mail(to, subject, text)
+
+
+def send_no_account(to: str, reason: str) -> None:
+    """Answer a reset (``reason="reset"``) or activation request for an address with no account waiting."""
+    text = render_template("email/no_account.txt", reason=reason, register_url=external_url("auth.register"))
+    send_mail(to, "Your oneclick request", text)
+
+
+def send_password_reset(to: str, name: str, token: str) -> None:
+    """Mail a single-use password reset link."""
+    text = render_template("email/password_reset.txt", name=name, url=external_url("auth.reset_password", token=token),
+                           minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60)
+    send_mail(to, "Choose a new oneclick password", text)
+
+
+def send_guest_confirmation(to: str, owner_name: str, token: str) -> None:
+    """Mail a guest the link that confirms their address and sends their request to ``owner_name``."""
+    days = max(1, int(current_app.config["GUEST_CONFIRM_MAX_AGE"]) // 86400)
+    text = render_template("email/guest_confirm.txt", owner_name=owner_name, days=days,
+                           url=external_url("inbox.confirm", token=token))
+    send_mail(to, f"Confirm your request to connect with {owner_name}", text)
+
+
+def send_new_request(to: str, owner_name: str, name: str, email: str, note: str, link_label: str,
+                     auto: bool) -> None:
+    """Tell an owner with instant notifications about one new (or auto-accepted) request."""
+    subject = f"{name} connected with you" if auto else f"{name} wants to connect with you"
+    text = render_template("email/new_request.txt", owner_name=owner_name, name=name, email=email, note=note,
+                           link_label=link_label, auto=auto, inbox_url=external_url("inbox.inbox"))
+    send_mail(to, subject, text)
+
+
+def send_digest(to: str, owner_name: str, rows: Sequence, total: int) -> None:
+    """Mail the daily digest: ``total`` new requests, the newest ``rows`` (name, requester_email, note, label)."""
+    text = render_template("email/request_digest.txt", owner_name=owner_name, rows=rows, total=total,
+                           inbox_url=external_url("inbox.inbox"))
+    send_mail(to, f"{total} new connection request{'s' if total != 1 else ''}", text)
+
+
+def send_invitation(to: str, sender_name: str, recipient_name: str, message: str, member: bool) -> None:
+    """Mail an invitation: to a member's inbox of invitations, or to register first (``member=False``)."""
+    url = external_url("invitations.received" if member else "auth.register")
+    text = render_template("email/invitation.txt", sender_name=sender_name, recipient_name=recipient_name,
+                           recipient_email=to, message=message, member=member, url=url)
+    send_mail(to, f"{' '.join(sender_name.split())} invites you to connect on oneclick", text)
