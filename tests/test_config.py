@@ -102,3 +102,23 @@ def test_production_password_hash_is_scrypt(instance):
 def test_proxy_fix_only_when_configured(instance):
     assert type(create_app().wsgi_app).__name__ != "ProxyFix"
     assert type(create_app({"PROXY_FIX_X_FOR": 1}).wsgi_app).__name__ == "ProxyFix"
+
+
+# --- A configured length never exceeds its column (oneclick/limits.py) -----------------------------------------
+
+
+@pytest.mark.parametrize("value", [301, 1000, 0, -5, "300", True])
+def test_an_invite_message_limit_beyond_its_column_is_refused_at_start_up(instance, value):
+    with pytest.raises(ConfigError, match=r"INVITE_MESSAGE_MAX=.* invitations\.message holds at most 300"):
+        create_app({"INVITE_MESSAGE_MAX": value})
+
+
+def test_the_environment_is_checked_too(instance, monkeypatch):
+    monkeypatch.setenv("ONECLICK_INVITE_MESSAGE_MAX", "500")
+    with pytest.raises(ConfigError, match="INVITE_MESSAGE_MAX"):
+        create_app()
+
+
+@pytest.mark.parametrize("value", [1, 50, 300])
+def test_an_invite_message_limit_within_its_column_starts(instance, value):
+    assert create_app({"INVITE_MESSAGE_MAX": value}).config["INVITE_MESSAGE_MAX"] == value

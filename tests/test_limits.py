@@ -1,48 +1,19 @@
 """Each length limit is declared once (oneclick/limits.py): the column, the web form and the API schema agree,
-and a setting that narrows a limit may never exceed the column that stores the text."""
+and a setting that narrows a limit holds in the API (a setting beyond its column: tests/test_config.py)."""
 
 from __future__ import annotations
-
-import os
 
 import pytest
 from wtforms.validators import Length
 
-from oneclick import create_app, limits
+from oneclick import limits
 from oneclick.admin import forms as admin_forms
 from oneclick.api import forms as api_forms
 from oneclick.auth import forms as auth_forms
-from oneclick.config import ConfigError
 from oneclick.inbox import forms as inbox_forms
 from oneclick.invitations import forms as invitation_forms
 from oneclick.links import forms as link_forms
 from oneclick.models import ApiToken, ConnectionRequest, Invitation, InviteLink, SupportTicket, User
-
-
-@pytest.fixture
-def instance(tmp_path, monkeypatch):
-    monkeypatch.setenv("ONECLICK_INSTANCE_PATH", str(tmp_path))
-    for key in list(os.environ):
-        if key.startswith("ONECLICK_") and key != "ONECLICK_INSTANCE_PATH":
-            monkeypatch.delenv(key)
-    return tmp_path
-
-
-@pytest.mark.parametrize("value", [301, 1000, 0, -5, "300", True])
-def test_an_invite_message_limit_beyond_its_column_is_refused_at_start_up(instance, value):
-    with pytest.raises(ConfigError, match=r"INVITE_MESSAGE_MAX=.* invitations\.message holds at most 300"):
-        create_app({"INVITE_MESSAGE_MAX": value})
-
-
-def test_the_environment_is_checked_too(instance, monkeypatch):
-    monkeypatch.setenv("ONECLICK_INVITE_MESSAGE_MAX", "500")
-    with pytest.raises(ConfigError, match="INVITE_MESSAGE_MAX"):
-        create_app()
-
-
-@pytest.mark.parametrize("value", [1, 50, 300])
-def test_an_invite_message_limit_within_its_column_starts(instance, value):
-    assert create_app({"INVITE_MESSAGE_MAX": value}).config["INVITE_MESSAGE_MAX"] == value
 
 
 def _form_max(form_class, name: str) -> int:

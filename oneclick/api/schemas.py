@@ -262,15 +262,20 @@ class Quota(Out):
     spammer = _bool()
 
 
-@component
-class Me(Out):
+class _Account(Out):
+    """What the member themselves and support both see of an account."""
+
     id = _s(_PUBLIC_ID)
     name = _s()
     email = _s()
     handle = _s(allow_none=True)
-    headline = _s()
     is_admin = _bool()
     quota = fields.Nested(Quota)
+
+
+@component
+class Me(_Account):
+    headline = _s()
 
 
 @component
@@ -420,16 +425,10 @@ class SupportRequest(Out):
 
 
 @component
-class AdminUser(Out):
-    id = _s(_PUBLIC_ID)
-    name = _s()
-    email = _s()
-    handle = _s(allow_none=True)
-    is_admin = _bool()
+class AdminUser(_Account):
     verified = _bool()
     created_at = _time()
     last_grant_at = _time(allow_none=True)
-    quota = fields.Nested(Quota)
 
 
 AdminUserList = _list_of("AdminUserList", AdminUser, cursor=False)
