@@ -10,8 +10,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..auth.forms import ConfirmForm
 from ..clock import utcnow
+from ..forms import ConfirmForm
 from ..invitations.services import explain
 from . import services
 from .forms import GrantForm, MemberSearchForm

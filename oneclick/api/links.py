@@ -7,7 +7,7 @@ from flask import current_app
 from .. import limits
 from ..clock import utcnow
 from ..links import services
-from ..links.forms import CHANNELS, MAX_REQUESTS_LIMIT
+from ..links.services import CHANNELS
 from ..urls import external_url
 from . import schemas
 from .core import NO_CONTENT, acting_user, bp, iso
@@ -24,7 +24,7 @@ class LinkBody(Body):
         max_length=limits.LINK_MESSAGE_MAX, multiline=True, description="Shown to visitors above the request form."
     )
     expires_at = DateTime(allow_none=True, description="The link stops taking requests at this time.")
-    max_requests = Int(minimum=1, maximum=MAX_REQUESTS_LIMIT, allow_none=True)
+    max_requests = Int(minimum=1, maximum=limits.LINK_MAX_REQUESTS, allow_none=True)
     auto_accept = Bool(description="Accept requests through this link automatically.")
 
 

@@ -106,12 +106,6 @@ class DeleteAccountForm(FlaskForm):
     submit = SubmitField("Delete my account")
 
 
-class ConfirmForm(FlaskForm):
-    """An empty form: just the CSRF token, for one-button actions such as signing out."""
-
-    submit = SubmitField("OK")
-
-
 class ActivateForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired(), Length(max=limits.PASSWORD_MAX)])
     submit = SubmitField("Activate my account")

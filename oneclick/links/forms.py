@@ -21,18 +21,10 @@ from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optiona
 from .. import limits
 from ..clock import utcnow
 from ..validators import multi_line, one_line
+from .services import CHANNELS
 
-CHANNELS = [
-    ("email", "Email signature"),
-    ("website", "Website or blog"),
-    ("social", "Social media bio"),
-    ("slides", "Slides or talk"),
-    ("print", "Print (cards, posters)"),
-    ("other", "Other"),
-]
-CHANNEL_NAMES = dict(CHANNELS)
 MESSAGE_MAX = limits.LINK_MESSAGE_MAX
-MAX_REQUESTS_LIMIT = 100_000
+MAX_REQUESTS_LIMIT = limits.LINK_MAX_REQUESTS
 
 
 def _strip(value):

@@ -15,6 +15,18 @@ from ..extensions import db
 from ..models import ConnectionRequest, InviteLink, LinkDailyStat, User
 from ..urls import external_url
 
+#: Where an owner puts a link: (value, label), in the order the form offers them.
+CHANNELS = [
+    ("email", "Email signature"),
+    ("website", "Website or blog"),
+    ("social", "Social media bio"),
+    ("slides", "Slides or talk"),
+    ("print", "Print (cards, posters)"),
+    ("other", "Other"),
+]
+CHANNEL_NAMES = dict(CHANNELS)
+
+
 
 @dataclass(frozen=True, slots=True)
 class OwnerView:

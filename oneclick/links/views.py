@@ -10,7 +10,6 @@ from ..clock import utcnow
 from ..urls import external_url
 from . import charts, services, snippets
 from .forms import (
-    CHANNEL_NAMES,
     ActionForm,
     LinkForm,
     SnippetOptionsForm,
@@ -18,6 +17,7 @@ from .forms import (
     date_from_expiry,
     expiry_from_date,
 )
+from .services import CHANNEL_NAMES
 
 bp = Blueprint("links", __name__, url_prefix="/links")
 
