@@ -125,6 +125,28 @@ def form_started_age(value: str | None, now: datetime) -> float | None:
     return now.timestamp() - stamp
 
 
+SECOND_PRESS_SALT = "oneclick.second-press.v1"
+
+
+def sign_second_press(started: str) -> str:
+    """Return the marker a guest form carries after "That was quick!": its next press goes through.
+
+    It signs the form's own start stamp, so it is good for that form only (and expires with the stamp).
+    """
+    return signer(SECOND_PRESS_SALT).sign(hashlib.sha256(started.encode()).hexdigest()[:32]).decode("ascii")
+
+
+def is_second_press(marker: str | None, started: str | None) -> bool:
+    """Return True when ``marker`` is our second-press marker for the form started at ``started``."""
+    if not marker or not started or len(marker) > 200:
+        return False
+    try:
+        payload = signer(SECOND_PRESS_SALT).unsign(marker).decode("ascii")
+    except (BadSignature, UnicodeError):
+        return False
+    return payload == hashlib.sha256(started.encode()).hexdigest()[:32]
+
+
 GUEST_CONFIRM_SALT = "oneclick.guest-confirm.v1"
 
 

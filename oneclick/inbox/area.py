@@ -40,6 +40,7 @@ class RequestArea:
     action: str
     csrf_token: str = ""
     started: str = ""
+    second: str = ""  # the signed "second press" marker after "That was quick!"
 
 
 def _guest_sent_at(owner_public_id: str) -> datetime | None:
@@ -61,12 +62,14 @@ def request_area(link, token: str, form=None) -> RequestArea:
     state = services.visitor_state(link, viewer, guest_sent_at=guest_sent_at)
     if state.kind not in ("member", "guest", "guest_sent"):
         return RequestArea(state=state, form=None, action="")
-    started = ""
+    started = second = ""
     if state.kind != "member":
         kept = form.started.data if form is not None else None
         started = kept if tokens.form_started_age(kept, now) is not None else tokens.sign_form_started(now)
+        marker = getattr(getattr(form, "second", None), "data", None)
+        second = marker if tokens.is_second_press(marker, started) else ""
     return RequestArea(state=state, form=form, action=url_for("inbox.send", token=token),
-                       csrf_token=generate_csrf(), started=started)
+                       csrf_token=generate_csrf(), started=started, second=second)
 
 
 #: Stand-ins for the two per-visitor values of a fresh guest form, filled into a cached page body.

@@ -62,14 +62,30 @@ class GuestRequestForm(FlaskForm):
     # A field people never see; bots fill it in.
     website = StringField("Leave this field empty", filters=[_strip])
     started = HiddenField()
+    # Set (signed) after "That was quick!": the next press of this form always goes through.
+    second = HiddenField()
 
-    def validate_started(self, field):
-        age = tokens.form_started_age(field.data, utcnow())
+    def validate(self, extra_validators=None):
+        """Check the fields first; the start stamp and the minimum fill time only once every field is valid.
+
+        A person whose browser filled the form in is never told "That was quick!" on top of a field error, and
+        their second press after the warning goes through (the re-rendered form carries a signed marker).
+        """
+        if not super().validate(extra_validators):
+            return False
+        now = utcnow()
+        age = tokens.form_started_age(self.started.data, now)
         if age is None:
-            field.data = tokens.sign_form_started(utcnow())
-            raise ValidationError("This form is incomplete. Please check your details and press Send again.")
-        if age < current_app.config["REQUEST_MIN_FILL_SECONDS"]:
-            raise ValidationError("That was quick! Please check your details and press Send again.")
+            self.started.data = tokens.sign_form_started(now)
+            self.started.errors = ["This form is incomplete. Please check your details and press Send again."]
+            return False
+        if age < current_app.config["REQUEST_MIN_FILL_SECONDS"] and not tokens.is_second_press(
+            self.second.data, self.started.data
+        ):
+            self.second.data = tokens.sign_second_press(self.started.data)
+            self.started.errors = ["That was quick! Please check your details and press Send again."]
+            return False
+        return True
 
     def is_bot(self) -> bool:
         """Return True when the honeypot field was filled in."""
