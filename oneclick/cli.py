@@ -13,8 +13,9 @@ def register(app: Flask) -> None:
     from .admin.cli import support
     from .api.cli import tokens
     from .auth.cli import users
+    from .demo import demo_command
     from .inbox.cli import notify_cli, requests_cli
     from .invitations.cli import invitations_cli
 
-    for group in (users, support, tokens, invitations_cli, requests_cli, notify_cli):
+    for group in (users, support, tokens, invitations_cli, requests_cli, notify_cli, demo_command):
         app.cli.add_command(group)
