@@ -20,6 +20,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import limiter
 from ..invitations import captcha as captchas
+from ..mail import file_outbox
 from ..security import safe_next
 from . import attempts, services
 from .forms import (
@@ -84,7 +85,8 @@ def register():
 @bp.get("/register/check-inbox")
 def check_inbox():
     """Tell the new member to follow the link we mailed."""
-    return render_template("auth/check_inbox.html", email=session.get("registered_email"))
+    # Where mail goes without SMTP: about the backend, the same whatever the address (nothing to enumerate).
+    return render_template("auth/check_inbox.html", email=session.get("registered_email"), outbox=file_outbox())
 
 
 @bp.route("/register/resend", methods=["GET", "POST"])
@@ -166,7 +168,7 @@ LOGIN_MESSAGES = {
     "unverified": "Please activate your account first: follow the link we emailed you.",
     "captcha_required": "There have been many failed sign-ins to this account lately. "
                         "Solve the security check and sign in again.",
-    "captcha_wrong": "That security check answer wasn't right. Try this new one.",
+    "captcha_wrong": "That answer wasn't right; here is a new one.",
 }
 
 
@@ -200,6 +202,8 @@ def login():
             login_user(result.user, remember=form.remember.data)
             return redirect(next_url)
         form.form_errors.append(LOGIN_MESSAGES[result.reason])
+        if result.reason == "captcha_required" and session.get("login_captcha"):
+            form.captcha_answer.errors = ["Type the six digits you see or hear."]  # shown, left empty
         if result.needs_captcha:
             captcha = _visitor_captcha(None)
     form.captcha_answer.data = ""

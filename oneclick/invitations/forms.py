@@ -64,8 +64,8 @@ class InviteForm(FlaskForm):
     )
     captcha_id = HiddenField()
     captcha_answer = StringField(
-        "Security check", validators=[Optional(), Length(max=limits.CAPTCHA_ANSWER_MAX), one_line], filters=[_strip],
-        description="Type the six digits you see (or hear).",
+        "Type the six digits you see (or hear)",
+        validators=[Optional(), Length(max=limits.CAPTCHA_ANSWER_MAX), one_line], filters=[_strip],
     )
     submit = SubmitField("Send invitation")
 

@@ -39,8 +39,8 @@ REASON_TEXT = {
     "relationship_invalid": "Choose how you know them.",
     "email_required": "Enter their email address to send this invitation.",
     "email_mismatch": "That isn't their email address.",
-    "captcha_required": "Type the characters from the security check to send this invitation.",
-    "captcha_wrong": "That security check answer wasn't right. Try the new one.",
+    "captcha_required": "Type the six digits you see (or hear) to send this invitation.",
+    "captcha_wrong": "That answer wasn't right; here is a new one.",
     "not_withdrawable": "This invitation can't be withdrawn any more.",
     "not_deletable": "Only withdrawn invitations can be deleted from your list.",
     "not_resendable": "This invitation can't be resent.",
@@ -255,7 +255,7 @@ def send_invitation(
         target = _target(sender, member)
     facts = dict(relationship=how_known, email_given=email is not None, email_matches=email == recipient_email)
     decision = rules.can_invite(s, quota, target, **facts)
-    if decision.reason == "captcha_required" and captcha_id:
+    if decision.reason == "captcha_required" and captcha_id and captchas.has_answer(captcha_answer):
         if captchas.consume(sender.id, captcha_id, captcha_answer, now):
             decision = rules.can_invite(s, quota, target, captcha_solved=True, **facts)
         else:
