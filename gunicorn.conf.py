@@ -58,7 +58,10 @@ def worker_exit(server, worker):
 
 
 def on_starting(server):
-    """Refuse to start several processes when the rate-limit counters are per process (limits would not hold)."""
+    """Refuse several processes when the rate-limit counters are per process; tell the app its bind."""
     problem = limits_problem(_settings, server.cfg.workers)
     if problem:
         raise RuntimeError(problem)  # gunicorn prints "Error: <problem>" and exits with status 1
+    # Without a configured PUBLIC_URL the app's links follow the bind in effect (-b included): the workers
+    # inherit this variable, and oneclick.config.default_public_url reads it.
+    os.environ["ONECLICK_BIND"] = server.cfg.bind[0]

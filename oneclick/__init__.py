@@ -70,6 +70,8 @@ def _load_config(app: Flask, test_config: dict | None) -> None:
         app.config["SECRET_KEY"] = config_module.secret_key_from_instance(app.instance_path)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'oneclick.sqlite3'}"
+    if not app.config.get("PUBLIC_URL"):
+        app.config["PUBLIC_URL"] = config_module.default_public_url(app.config)
     app.config["PUBLIC_URL"] = str(app.config["PUBLIC_URL"]).rstrip("/")
     relaxed = app.debug or app.testing
     for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):

@@ -21,8 +21,10 @@ class Defaults:
     # Left empty: create_app generates one into instance/secret_key (0600) and reuses it.
     SECRET_KEY = None
     SECRET_KEY_FALLBACKS: list[str] = []
-    # Base of every absolute link and QR code. Never taken from the Host header.
-    PUBLIC_URL = "http://127.0.0.1:5000"
+    # Base of every absolute link and QR code. Never taken from the Host header. None: the address the app is
+    # served on (SERVER_NAME, else the gunicorn bind / ONECLICK_BIND, else `flask run`'s host and port, else
+    # http://127.0.0.1:5000), so links, QR codes and mails follow the port it was started on.
+    PUBLIC_URL = None
 
     SQLALCHEMY_DATABASE_URI = None  # None: sqlite file in the instance folder
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
@@ -150,6 +152,54 @@ def secret_key_from_instance(instance_path: str) -> str:
     with os.fdopen(fd, "w") as fh:
         fh.write(key + "\n")
     return key
+
+
+def _served_at(host: str, port: int | str, scheme: str = "http") -> str:
+    """Return the URL of a server bound to ``host``:``port`` (a wildcard bind is reached through loopback)."""
+    host = host.strip("[]")
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104 - reading a bind, not binding
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{scheme}://{host}:{port}"
+
+
+def _flask_run_options() -> dict | None:
+    """Return the host, port and cert of the `flask run` command loading the app now, or None."""
+    try:
+        import click
+    except ImportError:  # pragma: no cover - flask depends on click
+        return None
+    ctx = click.get_current_context(silent=True)
+    while ctx is not None:
+        if ctx.command.name == "run" and "port" in ctx.params:
+            return ctx.params
+        ctx = ctx.parent
+    return None
+
+
+def default_public_url(config, environ=os.environ, run_options: dict | None = None) -> str:
+    """Return PUBLIC_URL when none is configured: where the app is served, never a request's Host header.
+
+    In order: SERVER_NAME; the `flask run` command starting the app (its --host/--port, which also read
+    FLASK_RUN_HOST/FLASK_RUN_PORT); the gunicorn bind in ONECLICK_BIND (gunicorn.conf.py sets it to the bind in
+    effect); FLASK_RUN_HOST/FLASK_RUN_PORT; else http://127.0.0.1:5000 (the README's address).
+    """
+    if config.get("SERVER_NAME"):
+        return f"{config.get('PREFERRED_URL_SCHEME') or 'http'}://{config['SERVER_NAME']}"
+    run = run_options if run_options is not None else _flask_run_options()
+    if run:
+        return _served_at(str(run.get("host") or "127.0.0.1"), run.get("port") or 5000,
+                          "https" if run.get("cert") else "http")
+    bind = (environ.get("ONECLICK_BIND") or "").split(",")[0].strip()
+    if bind and not bind.startswith(("unix:", "fd://")):
+        host, sep, port = bind.rpartition(":")
+        if not sep or not port.isdigit() or host.endswith(":") and not host.startswith("["):
+            host, port = bind, "8000"  # gunicorn's default port
+        return _served_at(host, port)
+    if environ.get("FLASK_RUN_PORT") or environ.get("FLASK_RUN_HOST"):
+        return _served_at(environ.get("FLASK_RUN_HOST") or "127.0.0.1", environ.get("FLASK_RUN_PORT") or 5000)
+    return "http://127.0.0.1:5000"
 
 
 class ConfigError(RuntimeError):

@@ -115,6 +115,13 @@ def send_mail(to: str, subject: str, text: str, html: str | None = None) -> None
     message.send()
 
 
+def file_outbox() -> Path | None:
+    """Return the folder the ``file`` backend writes mail into, or None when mail goes elsewhere."""
+    if current_app.config["MAIL_BACKEND"] != "file":
+        return None
+    return Path(current_app.instance_path).resolve() / "outbox"
+
+
 def outbox() -> list[EmailMessage]:
     """Return the messages the memory backend has kept."""
     return current_app.extensions.setdefault("oneclick.outbox", [])
