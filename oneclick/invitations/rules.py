@@ -347,14 +347,29 @@ def can_delete(status: str, deleted: bool) -> Decision:
     return OK if SenderAction.DELETE in sender_actions(status, deleted) else Decision(False, "not_deletable")
 
 
+def resend_possible_at(status: str, created_at: datetime, resent_at: datetime | None, s: Settings) -> datetime | None:
+    """Return when the sender may resend (one resend interval after the last send), or None when never."""
+    if SenderAction.RESEND not in sender_actions(status):
+        return None
+    return (resent_at or created_at) + s.resend_interval
+
+
 def can_resend(status: str, created_at: datetime, resent_at: datetime | None, now: datetime, s: Settings) -> Decision:
     """Decide whether the sender may resend: pending only, once per resend interval; costs no invitation."""
-    if SenderAction.RESEND not in sender_actions(status):
+    possible_at = resend_possible_at(status, created_at, resent_at, s)
+    if possible_at is None:
         return Decision(False, "not_resendable")
-    last = resent_at or created_at
-    if now < last + s.resend_interval:
-        return Decision(False, "resend_too_soon", next_allowed_at=last + s.resend_interval)
+    if now < possible_at:
+        return Decision(False, "resend_too_soon", next_allowed_at=possible_at)
     return OK
+
+
+def relationship_label(value: str | None, name: str) -> str | None:
+    """Return how the sender said they know the recipient, as the invite form offered it, or None."""
+    try:
+        return RELATIONSHIP_LABELS[Relationship(value)].format(name=name)
+    except ValueError:
+        return None
 
 
 def recipient_actions(status: str) -> frozenset[RecipientAction]:

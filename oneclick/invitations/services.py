@@ -309,6 +309,7 @@ class SentRow:
     stale: bool
     actions: frozenset[str]
     label: str  # what the sender may know: never whether (or how) it was declined
+    resend_at: datetime | None = None  # a pending invitation that can't be resent yet: when it can (no button)
 
 
 def _sender_label(inv: Invitation, stale: bool) -> str:
@@ -351,8 +352,9 @@ def sent_invitations(
     rows = []
     for inv in found[:PER_PAGE]:
         stale = rules.is_stale(inv.status, inv.created_at, now, s)
+        resend_at = rules.resend_possible_at(inv.status, inv.created_at, inv.resent_at, s)
         rows.append(SentRow(inv, stale, rules.sender_actions(inv.status, inv.deleted_by_sender),
-                            _sender_label(inv, stale)))
+                            _sender_label(inv, stale), resend_at if resend_at and now < resend_at else None))
     stale_count = db.session.scalar(
         select(func.count()).select_from(Invitation).where(*_stale_where(user, now, s))
     )

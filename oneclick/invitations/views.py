@@ -216,6 +216,7 @@ def received():
         invitations=services.received_invitations(_me(), archived),
         archived=archived,
         actions_for=rules.recipient_actions,
+        relationship_label=rules.relationship_label,
     )
 
 
