@@ -45,6 +45,9 @@ def test_demo_fills_every_page_then_refuses_a_second_run(app, runner, client, au
         assert response.status_code == 200, path
         assert expected in response.get_data(as_text=True), path
     assert "Barbara Liskov" in client.get("/requests").get_data(as_text=True)
+    auth.logout()
+    auth.login("grace@example.com", PASSWORD)
+    assert client.get("/admin/").status_code == 200  # the demo admin reaches the support console
 
     again = _run(runner, "--password", PASSWORD)
     assert again.exit_code != 0
