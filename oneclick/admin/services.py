@@ -15,8 +15,9 @@ from .. import audit
 from ..extensions import db
 from ..invitations import quota as quotas
 from ..invitations import rules
+from ..invitations import services as invitation_services
 from ..invitations.rules import Decision
-from ..models import AuditLog, Grant, SupportTicket, User
+from ..models import AuditLog, Grant, MemberQuota, SupportTicket, User
 
 
 def _who(actor: User | None) -> audit.Actor:
@@ -53,17 +54,60 @@ def find_member(public_id: str) -> User | None:
     return db.session.scalar(select(User).where(User.public_id == public_id[:16]))
 
 
-def search_members(q: str, limit: int = 50) -> list[User]:
-    """Find members by email, name or handle (newest first when the query is empty)."""
+def _matching(stmt, q: str):
     q = (q or "").strip()[:100]
-    stmt = select(User)
     if q:
         stmt = stmt.where(or_(
             User.email.icontains(q, autoescape=True),
             User.name.icontains(q, autoescape=True),
             User.handle.icontains(q, autoescape=True),
         ))
-    return db.session.scalars(stmt.order_by(User.created_at.desc(), User.id.desc()).limit(limit)).all()
+    return stmt.order_by(User.created_at.desc(), User.id.desc())
+
+
+def search_members(q: str, limit: int = 50) -> list[User]:
+    """Find members by email, name or handle (newest first when the query is empty)."""
+    return db.session.scalars(_matching(select(User), q).limit(limit)).all()
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    """A line of the console's member list: who, and their invitation status (from the rules)."""
+
+    member: User
+    restricted: bool
+    spammer: bool
+    left: int
+
+
+def member_list(q: str, limit: int = 50) -> list[MemberRow]:
+    """``search_members`` with each member's status: restricted, spammer, invitations left (one query)."""
+    s = quotas.settings()
+    found = db.session.execute(
+        _matching(select(User, MemberQuota).outerjoin(MemberQuota, MemberQuota.user_id == User.id), q).limit(limit)
+    ).all()
+    rows = []
+    for user, quota_row in found:
+        quota = quotas.snapshot(quota_row, 0)
+        rows.append(MemberRow(user, quota.restricted, quota.spammer, rules.invitations_left(quota, s)))
+    return rows
+
+
+#: The console speaks about the member, not to them: its own sentences where the members' pages say "you".
+SUPPORT_REASON_TEXT = {
+    "not_restricted": "This member isn't restricted.",
+    "spammer": "This member is labelled a spammer, so no more invitations can be granted.",
+}
+
+
+def explain(decision: Decision) -> str:
+    """Return the console's sentence for a decision (the members' wording where it already names the member)."""
+    if decision.reason in SUPPORT_REASON_TEXT:
+        text = SUPPORT_REASON_TEXT[decision.reason]
+        if decision.next_allowed_at is not None:  # pragma: no cover - these reasons carry no date
+            text += f" Possible again from {decision.next_allowed_at:%d %b %Y, %H:%M} UTC."
+        return text
+    return invitation_services.explain(decision)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from flask_login import current_user, login_required
 
 from ..clock import utcnow
 from ..forms import ConfirmForm
-from ..invitations.services import explain
 from . import services
 from .forms import GrantForm, MemberSearchForm
 
@@ -46,7 +45,7 @@ def index():
         "admin/index.html",
         form=form,
         q=q,
-        members=services.search_members(q),
+        members=services.member_list(q),
         queue=services.open_tickets(utcnow()),
         confirm=ConfirmForm(),
     )
@@ -58,14 +57,14 @@ def member(public_id: str):
     report = services.member_report(_member_or_404(public_id), utcnow())
     grant_form = GrantForm(formdata=None, amount=None)
     grant_form.set_bounds()
-    return render_template("admin/member.html", report=report, grant_form=grant_form, explain=explain)
+    return render_template("admin/member.html", report=report, grant_form=grant_form, explain=services.explain)
 
 
 def _done(decision, success: str, public_id: str):
     if decision.allowed:
         flash(success, "success")
     else:
-        flash(f"Refused: {explain(decision)}", "error")
+        flash(f"Refused: {services.explain(decision)}", "error")
     return redirect(url_for("admin.member", public_id=public_id))
 
 
@@ -108,5 +107,6 @@ def refuse(public_id: str):
     decision = services.refuse_ticket(_me(), public_id, utcnow())
     if decision is None:
         abort(404)
-    flash("Request closed." if decision.allowed else explain(decision), "success" if decision.allowed else "error")
+    ok = decision.allowed
+    flash("Request closed." if ok else services.explain(decision), "success" if ok else "error")
     return redirect(url_for("admin.index"))
