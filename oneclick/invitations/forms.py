@@ -98,7 +98,7 @@ class LiftForm(FlaskForm):
         "I agree to invite only people I know and who know me",
         validators=[DataRequired(message="Tick “I agree” to lift the restriction.")],
     )
-    submit = SubmitField("OK")
+    submit = SubmitField("Lift my restriction")
 
 
 class SupportRequestForm(FlaskForm):

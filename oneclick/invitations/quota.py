@@ -110,6 +110,11 @@ class QuotaSummary:
     def exhausted(self) -> bool:
         return self.left == 0
 
+    @property
+    def lifted_before(self) -> bool:
+        """True once a restriction was lifted: the declines meter then counts from that lift, else from the start."""
+        return self.restrictions - (1 if self.restricted else 0) > 0
+
 
 def quota_summary(user: User, now: datetime) -> QuotaSummary:
     """Return the member's invitation meters and restriction state (read-only)."""

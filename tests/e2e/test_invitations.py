@@ -67,7 +67,7 @@ def test_restricted_after_five_i_dont_know_then_self_lift(app, page, other_page,
     # Ada is restricted: the overview says so, and the invite screen now wants an email address.
     page.goto(base + "/invitations")
     expect(page.get_by_text("Your account is restricted: every invitation needs")).to_be_visible()
-    expect(page.get_by_role("meter", name="“I don't know you” answers since your last restriction")) \
+    expect(page.get_by_role("meter", name="“I don't know you” answers so far")) \
         .to_have_attribute("value", "5")
     page.get_by_label("Name or handle").fill("Grant")
     page.get_by_role("button", name="Search").click()
@@ -75,13 +75,13 @@ def test_restricted_after_five_i_dont_know_then_self_lift(app, page, other_page,
     expect(page.get_by_label("Their email address")).to_be_visible()
     page.screenshot(path=str(screenshots / "invitations-restricted.png"), full_page=True)
 
-    # Why, and the way out: "I agree" and OK.
+    # Why, and the way out: "I agree" and "Lift my restriction".
     page.get_by_role("link", name="How to lift it").click()
     expect(page.get_by_role("heading", name="Why your account is restricted")).to_be_visible()
-    page.get_by_role("button", name="OK").click()
+    page.get_by_role("button", name="Lift my restriction").click()
     expect(page.get_by_text("Tick “I agree” to lift the restriction.")).to_be_visible()
     page.get_by_label("I agree").check()
-    page.get_by_role("button", name="OK").click()
+    page.get_by_role("button", name="Lift my restriction").click()
     expect(page.get_by_text("Restriction lifted.")).to_be_visible()
     expect(page.get_by_text("Your account is restricted: every invitation needs")).to_have_count(0)
 
