@@ -1,4 +1,8 @@
-"""Server-rendered SVG charts: geometry computed here, drawn by the template."""
+"""Server-rendered SVG charts: geometry computed here, drawn by the template.
+
+The SVG holds only the bars and axis lines and stretches to its box; the axis labels are HTML text next to it
+(sized in CSS px), so they stay readable on a phone instead of shrinking with the drawing.
+"""
 
 from __future__ import annotations
 
@@ -30,6 +34,15 @@ class BarChart:
     plot_top: int
     plot_bottom: int
     left: int
+    ticks: list[date]
+
+
+def day_ticks(days: list[date], count: int = 3) -> list[date]:
+    """Return up to ``count`` evenly spread days (first and last included) to label the x axis."""
+    if len(days) <= count:
+        return list(days)
+    step = (len(days) - 1) / (count - 1)
+    return [days[round(i * step)] for i in range(count)]
 
 
 def nice_max(value: int) -> int:
@@ -45,8 +58,8 @@ def nice_max(value: int) -> int:
 
 
 def bar_chart(series: list[tuple[date, int]], width: int = 720, height: int = 200) -> BarChart:
-    """Return the geometry of a bar chart for ``(day, value)`` pairs, oldest first."""
-    left, right, top, bottom = 40, 8, 12, 28
+    """Return the geometry of a bar chart for ``(day, value)`` pairs, oldest first (labels live outside the SVG)."""
+    left, right, top, bottom = 0, 0, 2, 0
     plot_w, plot_h = width - left - right, height - top - bottom
     maximum = nice_max(max((v for _, v in series), default=0))
     slot = plot_w / max(len(series), 1)
@@ -75,4 +88,5 @@ def bar_chart(series: list[tuple[date, int]], width: int = 720, height: int = 20
         plot_top=top,
         plot_bottom=top + plot_h,
         left=left,
+        ticks=day_ticks([day for day, _ in series]),
     )

@@ -123,3 +123,10 @@ def test_scanners_are_not(ua):
 def test_prefetch_is_not_a_click():
     assert is_probably_bot(BROWSERS[0], {"Sec-Purpose": "prefetch;prerender"})
     assert is_probably_bot(BROWSERS[0], {"Purpose": "prefetch"})
+
+
+def test_chart_day_ticks_are_few_and_include_both_ends():
+    days = [date(2026, 3, 1) + timedelta(days=i) for i in range(30)]
+    assert charts.day_ticks(days) == [days[0], days[14], days[29]]
+    assert charts.day_ticks(days[:2]) == days[:2]
+    assert charts.bar_chart([(d, 1) for d in days]).ticks == [days[0], days[14], days[29]]

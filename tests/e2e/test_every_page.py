@@ -1,0 +1,272 @@
+"""Every page, at a phone size (390x844) and a desktop size (1280x800): no sideways scrolling, zero axe-core violations.
+
+axe-core runs inside Chromium from the ``axe-playwright-python`` package, which ships ``axe.min.js`` in the wheel
+(nothing is downloaded at test time). Screenshots of every page go to ``<artifacts>/pages/``; the README's phone
+screenshots (the landing page and the inbox) are written to ``docs/`` by the same run.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from oneclick.clock import utcnow
+from oneclick.extensions import db
+from oneclick.models import Block, Connection, GuestConfirmation, LinkDailyStat
+from oneclick.tokens import sign_guest_confirmation
+
+from ..factories import (
+    DEFAULT_PASSWORD,
+    make_api_token,
+    make_invitation,
+    make_invite_link,
+    make_request,
+    make_user,
+    set_quota,
+)
+from .conftest import ARTIFACTS
+
+pytestmark = pytest.mark.browser
+
+SIZES = {"phone": (390, 844), "desktop": (1280, 800)}
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+# The README's phone screenshots: (size, page name) -> file under docs/.
+README_SHOTS = {("phone", "landing"): "landing-390.png", ("phone", "requests-pending"): "inbox-390.png"}
+AXE_SCRIPT = None
+
+
+def _axe_script() -> str:
+    """Return axe-core's source as the Python package ships it (offline)."""
+    global AXE_SCRIPT
+    if AXE_SCRIPT is None:
+        import axe_playwright_python
+
+        AXE_SCRIPT = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
+    return AXE_SCRIPT
+
+
+def _problems(page) -> list[str]:
+    """Return the page's horizontal overflow and axe-core violations, one line each."""
+    found = []
+    widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    if widths[0] > widths[1]:
+        wide = page.evaluate(
+            """() => { const w = document.documentElement.clientWidth; return [...document.querySelectorAll('body *')]
+                 .filter(e => e.getBoundingClientRect().right > w + 1).slice(0, 4)
+                 .map(e => e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).split(' ')[0] : '')); }"""
+        )
+        found.append(f"scrolls sideways: {widths[0]}px > {widths[1]}px ({', '.join(wide)})")
+    # A table or code block that slides sideways inside its box hides columns just the same (tab strips may).
+    inner = page.evaluate(
+        """() => [...document.querySelectorAll('main *')].filter(e => !e.closest('.tabs')
+             && ['auto', 'scroll'].includes(getComputedStyle(e).overflowX) && e.scrollWidth > e.clientWidth + 1)
+             .map(e => e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).split(' ')[0] : ''))"""
+    )
+    if inner:
+        found.append(f"scrolls sideways inside: {', '.join(inner[:4])}")
+    page.evaluate(_axe_script())
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    for violation in result["violations"]:
+        targets = "; ".join(" ".join(node["target"]) for node in violation["nodes"][:3])
+        found.append(f"axe {violation['id']} ({violation['impact']}): {targets}")
+    return found
+
+
+def _sign_in(page, base: str, email: str) -> None:
+    page.goto(base + "/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/dashboard")
+
+
+def _data(app):
+    """Create an owner with links, requests, connections, invitations; a brand-new member; an admin."""
+    now = utcnow()
+    with app.app_context():
+        ada = make_user(email="ada@example.com", name="Ada Lovelace", headline="Analytical engines", handle="ada")
+        fresh = make_user(email="bob@example.com", name="Bob Newcomer")
+        make_user(email="root@example.com", name="Sam Support", is_admin=True)
+        grace = make_user(email="grace@example.com", name="Grace Hopper")
+        primary, token = make_invite_link(ada, label="Conference badge", message="Say hello after the talk!",
+                                          is_primary=True)
+        other, _ = make_invite_link(ada, label="Email signature with a rather long label", max_requests=50,
+                                    expires_at=now + timedelta(days=7))
+        make_invite_link(ada, label="Paused meetup link", active=False)
+        expired, expired_token = make_invite_link(ada, label="Old flyer", expires_at=now - timedelta(days=1))
+        for i in range(30):
+            db.session.add(LinkDailyStat(link_id=primary.id, day=(now - timedelta(days=i)).date(), clicks=(i * 7) % 23))
+        notes = ["Fortran study group", "We met at the PyCon sprint, table 4 — compilers!", "", "Badge scan"]
+        for i, note in enumerate(notes * 2):
+            make_request(ada, primary if i % 2 else other, note=note, name=f"Requester number {i}",
+                         requester_email=f"person.with.a.long.address{i}@university.example.org",
+                         email_confirmed_at=now, created_at=now - timedelta(hours=i))
+        make_request(ada, primary, status="accepted", decided_at=now, name="Accepted Person", note="Hi")
+        make_request(ada, primary, status="declined", decided_at=now, name="Declined Person", note="Buy now")
+        for i in range(3):
+            db.session.add(Connection(owner_id=ada.id, email=f"friend{i}@longer-domain-name.example.org",
+                                      name=f"Friend {i}", link_id=primary.id, created_at=now))
+        db.session.add(Block(owner_id=ada.id, email="spam@example.net", created_at=now))
+        guest = GuestConfirmation(owner_id=ada.id, link_id=primary.id, email="guest@example.com", name="Guest",
+                                  note="From the talk")
+        db.session.add(guest)
+        db.session.commit()
+        set_quota(ada, invitations_sent=2)
+        make_invitation(ada, grace, how_known="colleague", message="We worked on COBOL together.")
+        make_invitation(ada, recipient_email="someone@far-away.example.org", recipient_name="Someone Far")
+        make_invitation(grace, ada, how_known="met", message="Great talk yesterday!")
+        make_api_token(ada, "Phone shortcut")
+        return {
+            "token": token,
+            "expired_token": expired_token,
+            "confirm": sign_guest_confirmation(guest.public_id),
+            "primary": primary.id,
+            "other": other.id,
+            "grace": grace.public_id,
+            "fresh": fresh.public_id,
+            "ada": ada.public_id,
+        }
+
+
+def _visit(page, url: str, name: str, size: str, failures: list[str]) -> None:
+    page.goto(url)
+    _shoot(page, name, size)
+    failures.extend(f"{size} {name} {url}: {p}" for p in _problems(page))
+
+
+def _shoot(page, name: str, size: str) -> None:
+    folder = ARTIFACTS / "pages"
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}-{size}.png"), full_page=True)
+    if (size, name) in README_SHOTS:
+        DOCS.mkdir(exist_ok=True)
+        page.screenshot(path=str(DOCS / README_SHOTS[(size, name)]), full_page=False)
+
+
+def _phone_owner_checks(page, base: str, d: dict, failures: list[str]) -> None:
+    """At 390 px: a one-row header whose menu holds the name, readable chart labels, thumb-sized row actions."""
+    page.goto(base + "/requests")
+    header = page.locator(".site-header").bounding_box()
+    if header["height"] > 70:
+        failures.append(f"phone header is {header['height']:.0f}px tall (more than one row)")
+    if not page.locator(".nav-requests").is_visible():
+        failures.append("phone header: the Requests link is not visible outside the menu")
+    accept = page.get_by_role("button", name="Accept Requester number 0")
+    box = accept.bounding_box()
+    if box is None or box["height"] < 44 or box["x"] + box["width"] > 390:
+        failures.append(f"phone /requests: Accept is not a thumb-sized target on screen ({box})")
+    page.locator(".nav-menu summary").click()
+    if not page.locator(".nav-menu-body").get_by_text("Ada Lovelace").is_visible():
+        failures.append("phone menu: the member's name is not shown")
+    if not page.locator(".nav-menu-body").get_by_role("button", name="Sign out").is_visible():
+        failures.append("phone menu: Sign out is not reachable")
+    page.goto(base + f"/links/{d['primary']}")
+    sizes = page.evaluate(
+        "[...document.querySelectorAll('.chart svg text, .chart-x span, .chart-y span')].map(e => "
+        "e.getBoundingClientRect().height && parseFloat(getComputedStyle(e).fontSize) * "
+        "(e.ownerSVGElement ? e.ownerSVGElement.getBoundingClientRect().width"
+        " / e.ownerSVGElement.viewBox.baseVal.width : 1))"
+    )
+    if not sizes or min(sizes) < 11:
+        failures.append(f"phone link chart: axis labels render at {sizes} px (below 11 px)")
+    page.goto(base + "/links")
+    clipped = page.evaluate(
+        "[...document.querySelectorAll('.links-table th, .links-table td')]"
+        ".filter(e => e.scrollWidth > e.clientWidth + 1)"
+        ".map(e => e.textContent.trim())"
+    )
+    if clipped:
+        failures.append(f"phone /links: cells cut off: {clipped[:4]}")
+
+
+@pytest.mark.config(CAPTCHA_AFTER_PER_DAY=0, REQUEST_MIN_FILL_SECONDS=0)
+def test_every_page_fits_a_phone_and_passes_axe(browser, live_server, app):
+    d = _data(app)
+    base = live_server.url
+    signed_out = {
+        "home": "/",
+        "landing": f"/c/{d['token']}",
+        "request-sent": f"/c/{d['token']}/sent",
+        "sign-in": "/login",
+        "register": "/register",
+        "check-inbox": "/register/check-inbox",
+        "forgot": "/password/forgot",
+        "forgot-sent": "/password/forgot/sent",
+        "resend": "/register/resend",
+        "guest-confirm": f"/requests/confirm/{d['confirm']}",
+        "error-404": "/no-such-page",
+        "error-410": f"/c/{d['expired_token']}",
+        "api-docs-signed-out": "/docs/api",
+    }
+    owner = {
+        "dashboard": "/dashboard",
+        "links": "/links",
+        "link-detail": f"/links/{d['primary']}",
+        "link-detail-other": f"/links/{d['other']}",
+        "link-new": "/links/new",
+        "link-edit": f"/links/{d['primary']}/edit",
+        "link-rotate": f"/links/{d['other']}/rotate",
+        "link-delete": f"/links/{d['other']}/delete",
+        "present": f"/c/{d['token']}/present",
+        "requests-pending": "/requests",
+        "requests-accepted": "/requests?status=accepted",
+        "requests-declined": "/requests?status=declined",
+        "requests-filtered-empty": "/requests?q=nobody-matches",
+        "connections": "/connections",
+        "blocked": "/settings/blocked",
+        "notifications": "/settings/notifications",
+        "settings": "/settings",
+        "password": "/settings/password",
+        "delete-account": "/settings/delete",
+        "api-tokens": "/settings/tokens",
+        "api-docs": "/docs/api",
+        "invitations": "/invitations",
+        "invitations-sent": "/invitations/sent",
+        "invitations-received": "/invitations/received",
+        "invitations-find": "/invitations/find?q=grace",
+        "invite-member-captcha": f"/invitations/invite/{d['fresh']}",
+        "invite-by-email-captcha": "/invitations/invite-by-email",
+        "invitations-more": "/invitations/more",
+        "invitations-restriction": "/invitations/restriction",
+    }
+    member = {"member-dashboard": "/dashboard", "member-links": "/links", "member-requests": "/requests",
+              "member-connections": "/connections", "member-invitations": "/invitations"}
+    admin = {"admin": "/admin/", "admin-search": "/admin/?q=ada", "admin-member": f"/admin/members/{d['ada']}"}
+
+    failures: list[str] = []
+    for size, (width, height) in SIZES.items():
+        mobile = size == "phone"
+        contexts = []
+        try:
+            for role, pages, email in (
+                ("signed-out", signed_out, None),
+                ("owner", owner, "ada@example.com"),
+                ("member", member, "bob@example.com"),
+                ("admin", admin, "root@example.com"),
+            ):
+                context = browser.new_context(viewport={"width": width, "height": height}, is_mobile=mobile,
+                                              has_touch=mobile)
+                context.set_default_timeout(10_000)
+                contexts.append(context)
+                page = context.new_page()
+                if email:
+                    _sign_in(page, base, email)
+                for name, path in pages.items():
+                    _visit(page, base + path, name, size, failures)
+                if role == "owner" and mobile:
+                    _phone_owner_checks(page, base, d, failures)
+                if role == "signed-out":
+                    # A form posted with a stale CSRF token: the friendly 400 page.
+                    page.goto(base + "/login")
+                    page.evaluate("""() => { const f = document.querySelector('main input[name=csrf_token]').form;
+                        f.querySelector('input[name=csrf_token]').value = 'stale';
+                        HTMLFormElement.prototype.submit.call(f); }""")
+                    page.wait_for_load_state()
+                    _shoot(page, "error-csrf", size)
+                    failures.extend(f"{size} error-csrf: {p}" for p in _problems(page))
+        finally:
+            for context in contexts:
+                context.close()
+    assert not failures, "\n" + "\n".join(failures)
