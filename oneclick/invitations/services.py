@@ -353,8 +353,12 @@ def sent_invitations(
     for inv in found[:PER_PAGE]:
         stale = rules.is_stale(inv.status, inv.created_at, now, s)
         resend_at = rules.resend_possible_at(inv.status, inv.created_at, inv.resent_at, s)
+        if resend_at is not None and now < resend_at:  # shown to the minute, rounded up: never too early
+            resend_at = (resend_at + timedelta(seconds=59)).replace(second=0, microsecond=0)
+        else:
+            resend_at = None
         rows.append(SentRow(inv, stale, rules.sender_actions(inv.status, inv.deleted_by_sender),
-                            _sender_label(inv, stale), resend_at if resend_at and now < resend_at else None))
+                            _sender_label(inv, stale), resend_at))
     stale_count = db.session.scalar(
         select(func.count()).select_from(Invitation).where(*_stale_where(user, now, s))
     )

@@ -67,7 +67,7 @@ def test_withdraw_asks_first_without_javascript(app, browser, live_server):
     try:
         sign_in(page, live_server.url, "ada@example.com")
         page.goto(live_server.url + "/invitations/sent")
-        expect(page.get_by_text(re.compile(r"Can be resent from \d+ \w+ \d{4}"))).to_be_visible()
+        expect(page.get_by_text(re.compile(r"Can be resent from \d+ \w+ \d{4}, \d\d:\d\d UTC"))).to_be_visible()
         expect(page.get_by_role("button", name=re.compile("^Resend"))).to_have_count(0)
         confirm = page.get_by_role("button", name=re.compile("^Withdraw invitation"))
         expect(confirm).to_be_hidden()

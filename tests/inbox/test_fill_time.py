@@ -42,11 +42,11 @@ def test_a_second_press_after_that_was_quick_always_goes_through(client, app):
 
 def test_a_forged_or_borrowed_second_press_marker_does_not_skip_the_check(client, app):
     owner = owner_with_link(app)
-    html = body(guest_post(client, app, owner["token"], started=old_stamp(app, seconds=0)))
+    html = body(guest_post(client, app, owner["token"], started=old_stamp(app, seconds=1)))
     marker = _hidden(html, "second")
-    # The marker belongs to its own form's start stamp: with a fresh stamp it counts for nothing.
+    # The marker belongs to its own form's start stamp: with a fresh stamp (a later second) it counts for nothing.
     for forged in ("forged.marker", marker):
-        response = guest_post(client, app, owner["token"], started=old_stamp(app, seconds=1), second=forged)
+        response = guest_post(client, app, owner["token"], started=old_stamp(app, seconds=0), second=forged)
         assert response.status_code == 200 and "That was quick!" in body(response)
     assert _unconfirmed(app) == []
 
