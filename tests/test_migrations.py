@@ -25,27 +25,6 @@ def _fresh_database_url(tmp_path):
     return f"{PG_URL}{sep}options=-csearch_path%3D{schema}", (engine, schema)
 
 
-def test_upgrade_matches_models_and_downgrades(tmp_path, monkeypatch):
-    monkeypatch.setenv("ONECLICK_INSTANCE_PATH", str(tmp_path))
-    url, cleanup = _fresh_database_url(tmp_path)
-    app = create_app({**_test_config(url)})
-    try:
-        with app.app_context():
-            upgrade()
-            with db.engine.connect() as conn:
-                diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
-            assert diff == [], f"models and migrations differ: {diff}"
-            downgrade(revision="base")
-            assert sa.inspect(db.engine).get_table_names() == ["alembic_version"]
-            db.engine.dispose()
-    finally:
-        if cleanup:
-            engine, schema = cleanup
-            with engine.begin() as conn:
-                conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-            engine.dispose()
-
-
 INITIAL = "64215f37690c"
 NOW = "2026-11-30 12:00:00+00:00"
 
@@ -227,3 +206,15 @@ def test_upgrade_guests_keeps_old_guest_requests_unconfirmed(migration_db):
         db.engine.dispose()
     migration_db.upgrade("head")
     assert migration_db.rows("SELECT count(*) FROM connection_requests") == [(3,)]
+
+
+def test_upgrade_matches_models_and_downgrades(migration_db):
+    """The migrations build exactly the models' schema, and take it all down again."""
+    with migration_db.app.app_context():
+        upgrade()
+        with db.engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+        assert diff == [], f"models and migrations differ: {diff}"
+        downgrade(revision="base")
+        assert sa.inspect(db.engine).get_table_names() == ["alembic_version"]
+        db.engine.dispose()
