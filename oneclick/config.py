@@ -157,7 +157,8 @@ def secret_key_from_instance(instance_path: str) -> str:
 def _served_at(host: str, port: int | str, scheme: str = "http") -> str:
     """Return the URL of a server bound to ``host``:``port`` (a wildcard bind is reached through loopback)."""
     host = host.strip("[]")
-    if host in ("", "0.0.0.0", "::"):  # noqa: S104 - reading a bind, not binding
+    # Reading a bind address to build a URL, not binding: a wildcard bind is reached on 127.0.0.1.
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104  # nosec B104
         host = "127.0.0.1"
     if ":" in host:
         host = f"[{host}]"
