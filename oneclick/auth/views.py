@@ -98,7 +98,12 @@ def resend_activation():
         services.resend_activation(form.email.data)
         session["registered_email"] = form.email.data
         return redirect(url_for("auth.check_inbox"))
-    return render_template("auth/resend.html", form=form)
+    return render_template(
+        "auth/email_link.html",
+        form=form,
+        heading="Send the activation link again",
+        lead="Type the address you registered with and we'll mail it a fresh link.",
+    )
 
 
 @bp.route("/activate/<token>", methods=["GET", "POST"])
@@ -133,7 +138,12 @@ def forgot_password():
         services.request_password_reset(form.email.data)
         session["reset_email"] = form.email.data
         return redirect(url_for("auth.forgot_password_sent"))
-    return render_template("auth/forgot.html", form=form)
+    return render_template(
+        "auth/email_link.html",
+        form=form,
+        heading="Forgot your password?",
+        lead="Type your address and we'll mail you a link to choose a new password.",
+    )
 
 
 @bp.get("/password/forgot/sent")
