@@ -90,3 +90,17 @@ def test_error_pages_centre_their_button_with_the_text(page, live_server):
         centre = section["x"] + section["width"] / 2
         assert abs(button["x"] + button["width"] / 2 - centre) < 2, (width, button, section)
         assert abs(heading["x"] + heading["width"] / 2 - centre) < 2 or heading["width"] >= section["width"] - 2
+
+
+def test_support_console_buttons_that_cannot_apply_look_disabled(app, page, live_server):
+    """A member with no restriction: Lift is disabled and looks it (grey, no pointer), unlike a live button."""
+    with app.app_context():
+        make_user(email="root@example.com", name="Sam Support", is_admin=True)
+        ada = make_user(email="ada@example.com", name="Ada Lovelace")
+        ada_id = ada.public_id
+    sign_in(page, live_server.url, "root@example.com")
+    page.goto(f"{live_server.url}/admin/members/{ada_id}")
+    lift = page.get_by_role("button", name=re.compile("^Lift"))
+    expect(lift).to_be_disabled()
+    style = "el => [getComputedStyle(el).backgroundColor, getComputedStyle(el).cursor]"
+    assert lift.evaluate(style) == ["rgb(246, 248, 250)", "not-allowed"]  # --panel grey, not a live button
