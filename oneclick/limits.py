@@ -20,6 +20,8 @@ SEARCH_MAX = 100  # search boxes (not stored)
 SNIPPET_TEXT_MAX = 60  # the text of a copy-paste snippet (not stored)
 CAPTCHA_ANSWER_MAX = 20  # not stored: only its keyed hash is
 PASSWORD_MAX = 256  # not stored: only its hash is
+MAIL_KEY_MAX = 100  # a queued mail's idempotency key (its Message-ID is derived from it)
+MAIL_ERROR_MAX = 300  # the last delivery error kept with a queued mail (cut, never a whole trace)
 LINK_MAX_REQUESTS = 100_000  # the largest request limit a link may carry
 
 #: Settings that narrow a limit, and the column size they may not exceed.

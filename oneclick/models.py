@@ -449,3 +449,36 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+# --- Mail outbox -----------------------------------------------------------------------------------------
+
+
+class MailOutbox(db.Model):
+    """One outgoing mail, added in the transaction of the change that causes it (``mail.send_mail``).
+
+    After the commit a queue task delivers it (``oneclick.mailqueue``): a conditional UPDATE claims the row
+    (``status`` "pending" -> "sending", ``next_attempt_at`` = the end of the claim), so two consumers never both
+    send it; a failure sets it back to "pending" with an exponential back-off, and after ``MAIL_MAX_ATTEMPTS``
+    to "failed" (listed for admins on /admin/mail, with a retry button). The Message-ID is derived from
+    ``idempotency_key``, so a mail sent again after a crash carries the same Message-ID.
+    """
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (
+        Index("ix_mail_outbox_due", "status", "next_attempt_at"),
+        CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(limits.MAIL_KEY_MAX), unique=True)
+    to_address: Mapped[str] = mapped_column(String(limits.EMAIL_MAX))
+    subject: Mapped[str] = mapped_column(String)
+    body: Mapped[str] = mapped_column(String)
+    html: Mapped[str | None] = mapped_column(String)
+    status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(String(limits.MAIL_ERROR_MAX))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -3,9 +3,9 @@
 QR images are fetched again and again by email clients and slide decks. Once a worker has rendered one, this
 WSGI middleware answers further requests for it from the render cache:
 
-- a conditional GET whose If-None-Match holds the cached ETag gets 304 with no query at all (the image is a
-  pure function of the URL and the options; an unconditional GET still checks the link);
-- an unconditional GET gets the cached bytes after one indexed query confirms the link is still current.
+- a conditional GET whose If-None-Match holds the cached ETag gets 304, and an unconditional GET the cached
+  bytes, once the worker's link snapshot (oneclick.links.services.link_version: at most one indexed query per
+  LINK_CACHE_SECONDS) confirms the link is still current: a rotated link's code is 410, revalidated or not.
 
 Anything else (a first render, ``download=1``, bad options, a rotated or deleted link, a POST) goes to Flask
 unchanged, which renders, limits, and answers errors with the friendly pages.
@@ -66,17 +66,16 @@ class QrFastPath:
         ]
         if environ.get("wsgi.url_scheme") == "https":
             headers.append(HSTS)
-        if_none_match = environ.get("HTTP_IF_NONE_MATCH")
-        if if_none_match and parse_etags(if_none_match).contains(rendered.etag):
-            cache.count_hit()
-            return "304 NOT MODIFIED", headers, b""
         from ..links.services import link_version  # the app's own check that the link is still current
 
         with app.app_context():
             _, state = link_version(token)
         if state != "ok":
-            return None  # Flask answers with the friendly 404/410 page
+            return None  # Flask answers with the friendly 404/410 page (a conditional GET too)
         cache.count_hit()
+        if_none_match = environ.get("HTTP_IF_NONE_MATCH")
+        if if_none_match and parse_etags(if_none_match).contains(rendered.etag):
+            return "304 NOT MODIFIED", headers, b""
         content_type = get_content_type(rendered.mimetype, "utf-8")  # as Flask would say it
         headers += [("Content-Type", content_type), ("Content-Length", str(len(rendered.body)))]
         return "200 OK", headers, rendered.body

@@ -8,7 +8,7 @@ import unicodedata
 from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
 from flask_login import current_user
 
-from .. import qr, tokens
+from .. import qr
 from ..clock import utcnow
 from ..errors import render_error
 from ..extensions import limiter
@@ -122,13 +122,14 @@ def qr_image(token: str, fmt: str):
     # A QR code encodes exactly its own link's URL; the token is canonical, so it names the image before any query.
     key = (token, fmt, options)
     cache = current_app.extensions["oneclick.qr_cache"]
-    known = cache.peek(key) if request.if_none_match else None
-    if known is not None and known.etag in request.if_none_match and tokens.unsign_link(token) is not None:
-        # Revalidating a copy we rendered: 304 without a query (an unconditional GET still checks the link).
-        return _qr_response(b"", known, options, fmt, status=304)
+    # The link is checked first, for a conditional GET too: a rotated link's code is 410 like its page.
     target, state = services.link_version(token)
     if state != "ok":
         return state_page(state)
+    known = cache.peek(key) if request.if_none_match else None
+    if known is not None and known.etag in request.if_none_match:
+        # Revalidating a copy we rendered: 304 without rendering.
+        return _qr_response(b"", known, options, fmt, status=304)
     rendered, cached = qr.render(external_url("landing.page", token=token), fmt, options, cache, key)
     response = _qr_response(rendered.body, rendered, options, fmt, target=target)
     response.qr_rendered = not cached

@@ -133,7 +133,7 @@ def _view(row) -> LinkView:
                     bool(auto_accept), bool(active), bool(is_primary), owner)
 
 
-def fetch_link(public_id: str) -> LinkView | None:
+def fetch_link(public_id: str, fresh: bool = False) -> LinkView | None:
     """Return the snapshot of the link with this public id, or None.
 
     Inside a transaction (a write path that locked rows first) this reads through the session, always fresh.
@@ -141,6 +141,8 @@ def fetch_link(public_id: str) -> LinkView | None:
     straight on a pooled driver connection (SQLAlchemy's Connection machinery costs several times the query),
     and its answer is kept for ``LINK_CACHE_SECONDS`` per worker, so a popular link costs one query a second.
     A pause, rotation or edit shows on the landing page within that time; every write path decides on fresh data.
+    ``fresh=True`` skips the cached snapshot and replaces it with the row read now (``resolve_token`` does this
+    before it ever answers "not found" or "closed" from a snapshot, so a new URL or a resume works at once).
     """
     if db.session().in_transaction():
         row = db.session.execute(_LINK_FOR_LANDING, {"public_id": public_id}).first()
@@ -148,7 +150,7 @@ def fetch_link(public_id: str) -> LinkView | None:
     cache = current_app.extensions["oneclick.link_cache"]  # oneclick.caches: None when LINK_CACHE_SECONDS is 0
     if cache is None:
         return _fetch_link_row(public_id)
-    link = cache.get(public_id, _MISSING)
+    link = _MISSING if fresh else cache.get(public_id, _MISSING)
     if link is _MISSING:
         link = _fetch_link_row(public_id)
         cache.put(public_id, link)  # an unknown id too: a burst of bad tokens costs one query a second
@@ -180,13 +182,27 @@ def _fetch_link_row(public_id: str) -> LinkView | None:
 def resolve_token(token: str, now: datetime) -> Resolution:
     """Return the link a public token leads to and its state; never raises for bad input.
 
-    The link comes as a read-only snapshot with its owner (name, headline, handle): one query.
+    The link comes as a read-only snapshot with its owner (name, headline, handle): one query, or none while the
+    worker's snapshot is younger than LINK_CACHE_SECONDS. A snapshot is trusted only for what can't have changed
+    back since it was read: "open" for the current version (a rotation or pause shows within LINK_CACHE_SECONDS)
+    and "replaced" for an older version (versions only grow). Before a newer version is called "not found", or the
+    current one "paused", "expired" or "full", the row is read again: a new URL, a resume or a longer expiry works
+    on every worker at once, never a second late.
     """
     parsed = tokens.unsign_link(token)
     if parsed is None:
         return _NOT_FOUND
     public_id, version = parsed
     link = fetch_link(public_id)
+    if link is None:  # a signed token of a deleted link (ids are random, never reused): it stays gone
+        return _NOT_FOUND
+    if version < link.version:
+        return Resolution(link, "replaced")
+    if version == link.version:
+        state = link_state(link, now)
+        if state == "ok":
+            return Resolution(link, state)
+    link = fetch_link(public_id, fresh=True)
     if link is None or version > link.version:
         return _NOT_FOUND
     if version < link.version:
@@ -211,6 +227,8 @@ def link_version(token: str) -> tuple[QrTarget | None, str]:
         return None, "not_found"
     public_id, version = parsed
     link = fetch_link(public_id)
+    if link is not None and version > link.version:  # a stale snapshot: the link was rotated a moment ago
+        link = fetch_link(public_id, fresh=True)
     if link is None or version > link.version:
         return None, "not_found"
     target = QrTarget(public_id, link.version, link.channel, link.owner.name)

@@ -131,15 +131,30 @@ class TestQrFastPath:
         head = client.head(f"/c/{token}/qr.png")
         assert head.status_code == 200 and head.data == b""
 
-    def test_rotated_link_is_410_unless_the_client_revalidates_its_copy(self, app, client, user):
+    @pytest.mark.parametrize("fmt", ["svg", "png"])
+    def test_rotated_link_is_410_even_when_the_client_revalidates_its_copy(self, app, client, user, fmt):
         link_id, token = new_link(app, user["id"])
-        etag = client.get(f"/c/{token}/qr.svg").headers["ETag"]
+        etag = client.get(f"/c/{token}/qr.{fmt}").headers["ETag"]
+        assert client.get(f"/c/{token}/qr.{fmt}", headers={"If-None-Match": etag}).status_code == 304
         with app.app_context():
             services.rotate_link(db.session.get(User, user["id"]), link_id)
-        # An unconditional GET checks the link and gets the friendly page.
-        assert client.get(f"/c/{token}/qr.svg").status_code == 410
-        # Revalidating the copy it has is answered without a query: the image is still that URL's image.
+            new_token = services.link_token(db.session.get(services.InviteLink, link_id))
+        assert client.get(f"/c/{token}/qr.{fmt}").status_code == 410
+        # A conditional GET of the old code is 410 too, from the fast path's check and from Flask's.
+        revalidated = client.get(f"/c/{token}/qr.{fmt}", headers={"If-None-Match": etag})
+        assert revalidated.status_code == 410 and b"replaced" in revalidated.data
+        app.config["QR_FAST_PATH"] = False
+        assert client.get(f"/c/{token}/qr.{fmt}", headers={"If-None-Match": etag}).status_code == 410
+        assert client.get(f"/c/{new_token}/qr.{fmt}").status_code == 200
+
+    @pytest.mark.config(QR_FAST_PATH=False)
+    def test_flask_answers_a_rotated_codes_conditional_get_with_410(self, app, client, user):
+        link_id, token = new_link(app, user["id"])
+        etag = client.get(f"/c/{token}/qr.svg").headers["ETag"]
         assert client.get(f"/c/{token}/qr.svg", headers={"If-None-Match": etag}).status_code == 304
+        with app.app_context():
+            services.rotate_link(db.session.get(User, user["id"]), link_id)
+        assert client.get(f"/c/{token}/qr.svg", headers={"If-None-Match": etag}).status_code == 410
 
     def test_downloads_and_bad_options_go_to_flask(self, app, client, user):
         _, token = new_link(app, user["id"])
@@ -189,6 +204,43 @@ class TestLinkSnapshotCache:
             assert db.session.scalar(select(func.count()).select_from(ConnectionRequest)) == 0
         timer.advance(0.99)
         assert client.get(f"/c/{token}", headers=UA).status_code == 200  # still within LINK_CACHE_SECONDS
+        timer.advance(0.02)
+        assert client.get(f"/c/{token}", headers=UA).status_code == 410
+
+    @pytest.mark.config(LINK_CACHE_SECONDS=1.0)
+    def test_a_new_url_and_a_resume_work_at_once_the_old_url_within_the_cache_time(self, app, client, user):
+        timer = FakeTimer()
+        caches.init_app(app, timer=timer)
+        link_id, token = new_link(app, user["id"])
+        assert client.get(f"/c/{token}", headers=UA).status_code == 200  # this worker now holds a snapshot
+        assert client.get(f"/c/{token}/qr.svg").status_code == 200
+        with app.app_context():
+            owner = db.session.get(User, user["id"])
+            services.rotate_link(owner, link_id)
+            new_token = services.link_token(db.session.get(services.InviteLink, link_id))
+        # The new URL works at once (the snapshot is older than the token, so the row is read again) ...
+        assert client.get(f"/c/{new_token}", headers=UA).status_code == 200
+        assert client.get(f"/c/{new_token}/qr.svg").status_code == 200
+        # ... and that read refreshed the snapshot, so the old URL is refused at once on this worker too.
+        assert client.get(f"/c/{token}", headers=UA).status_code == 410
+        with app.app_context():
+            services.set_active(db.session.get(User, user["id"]), link_id, False)
+        timer.advance(1.01)
+        assert client.get(f"/c/{new_token}", headers=UA).status_code == 410  # paused, in the snapshot
+        with app.app_context():
+            services.set_active(db.session.get(User, user["id"]), link_id, True)
+        assert client.get(f"/c/{new_token}", headers=UA).status_code == 200  # resumed: read again, at once
+
+    @pytest.mark.config(LINK_CACHE_SECONDS=1.0)
+    def test_an_old_url_is_refused_once_the_snapshot_is_older_than_the_cache_time(self, app, client, user):
+        timer = FakeTimer()
+        caches.init_app(app, timer=timer)
+        link_id, token = new_link(app, user["id"])
+        assert client.get(f"/c/{token}", headers=UA).status_code == 200
+        with app.app_context():
+            services.rotate_link(db.session.get(User, user["id"]), link_id)
+        timer.advance(0.99)
+        assert client.get(f"/c/{token}", headers=UA).status_code == 200  # the documented window
         timer.advance(0.02)
         assert client.get(f"/c/{token}", headers=UA).status_code == 410
 
