@@ -23,6 +23,7 @@ PASSWORD_MAX = 256  # not stored: only its hash is
 MAIL_KEY_MAX = 100  # a queued mail's idempotency key (its Message-ID is derived from it)
 MAIL_ERROR_MAX = 300  # the last delivery error kept with a queued mail (cut, never a whole trace)
 LINK_MAX_REQUESTS = 100_000  # the largest request limit a link may carry
+LINK_SLUG_MIN, LINK_SLUG_MAX = 1, 40  # a link's stable short path /@handle/<slug>
 
 #: Settings that narrow a limit, and the column size they may not exceed.
 SETTING_COLUMNS = {"INVITE_MESSAGE_MAX": ("invitations.message", INVITE_MESSAGE_MAX)}

@@ -106,6 +106,8 @@ class InviteLink(db.Model):
             sqlite_where=text("is_primary"),
             postgresql_where=text("is_primary"),
         ),
+        # A stable short path /@handle/<slug> is unique per owner (NULLs never collide).
+        UniqueConstraint("owner_id", "slug", name="uq_invite_links_owner_slug"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -121,6 +123,10 @@ class InviteLink(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Optional stable short path /@handle/<slug>: always leads to the current token (survives a rotation).
+    slug: Mapped[str | None] = mapped_column(String(limits.LINK_SLUG_MAX))
+    # True: QR codes, present mode and snippets share the stable path instead of the token URL.
+    share_stable: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
     owner: Mapped[User] = relationship(back_populates="links")
 

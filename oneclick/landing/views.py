@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from urllib.parse import quote
 
 from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
 from flask_login import current_user
@@ -146,6 +147,27 @@ def _qr_response(body: bytes, rendered: qr.Rendered, options, fmt: str, status: 
     if target is not None and request.args.get("download") == "1":
         name = f"oneclick-{_slug(target.owner_name)}-{target.channel}-qr-{options.size}.{fmt}"
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.get("/@<handle>/<slug>")
+def stable(handle: str, slug: str):
+    """Lead a link's stable short path to its current token URL (it survives rotations, not a pause or delete).
+
+    A redirect: the token page counts the click once (with the query string, e.g. utm_source, passed on).
+    """
+    link = services.stable_target(handle, slug)
+    if link is None:
+        return state_page("not_found")
+    state = services.link_state(link, utcnow())
+    if state != "ok":
+        return state_page(state)
+    location = url_for("landing.page", token=services.link_token(link))
+    if request.query_string:
+        location += "?" + quote(request.query_string.decode("latin-1"), safe="&=+%/:;,@?!$'()*~-._")
+    response = make_response("", 302)
+    response.headers["Location"] = location
+    response.headers.update(PRIVATE_HEADERS)
     return response
 
 

@@ -14,6 +14,7 @@ from ..clock import as_utc
 from ..extensions import db
 from ..models import ConnectionRequest, InviteLink, LinkDailyStat, User
 from ..urls import external_url
+from . import rules
 
 #: Where an owner puts a link: (value, label), in the order the form offers them.
 CHANNELS = [
@@ -264,6 +265,32 @@ def link_url(link: InviteLink) -> str:
     return external_url("landing.page", token=link_token(link))
 
 
+def stable_url(link: InviteLink) -> str | None:
+    """Return the link's stable short path ``/@handle/<slug>`` as an absolute URL, or None when it has none.
+
+    None too while the owner has no handle or switched their /@handle address off (the path then answers 404).
+    """
+    owner = link.owner
+    if not link.slug or not owner.handle or not owner.vanity_enabled:
+        return None
+    return external_url("landing.stable", handle=owner.handle, slug=link.slug)
+
+
+def share_url(link) -> str:
+    """Return the absolute URL every QR code, present mode, snippet and card of this link shares.
+
+    The stable path when the owner chose it for this link (and it works: slug set, handle on), else the current
+    token URL. ``link`` is an ``InviteLink``; a landing snapshot (``LinkView``) is looked up by its id.
+    """
+    if not isinstance(link, InviteLink):
+        link = db.session.get(InviteLink, link.id)
+    if link.share_stable:
+        url = stable_url(link)
+        if url is not None:
+            return url
+    return link_url(link)
+
+
 def vanity_url(owner: User) -> str | None:
     """Return the owner's /@handle URL when they have a handle, else None."""
     return external_url("landing.vanity", handle=owner.handle) if owner.handle else None
@@ -430,6 +457,17 @@ def vanity_target(handle: str) -> InviteLink | None:
         .options(load_only(InviteLink.public_id, InviteLink.version))
         .join(User, User.id == InviteLink.owner_id)
         .where(User.handle == handle.lower(), User.vanity_enabled, InviteLink.is_primary)
+    )
+
+
+def stable_target(handle: str, slug: str) -> InviteLink | None:
+    """Return the link ``/@handle/<slug>`` leads to, or None (unknown, bad input, or the handle switched off)."""
+    if not handle or len(handle) > 30 or "\x00" in handle or not rules.looks_like_slug(slug):
+        return None
+    return db.session.scalar(
+        select(InviteLink)
+        .join(User, User.id == InviteLink.owner_id)
+        .where(User.handle == handle.lower(), User.vanity_enabled, InviteLink.slug == slug)
     )
 
 
