@@ -101,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .inbox.views import bp as inbox_bp
     from .invitations.views import bp as invitations_bp
+    from .landing.card import card_image  # noqa: F401 - adds the card route to landing_bp
     from .landing.views import bp as landing_bp
     from .links.views import bp as links_bp
     from .main.views import bp as main_bp
