@@ -103,6 +103,7 @@ def _register_blueprints(app: Flask) -> None:
     from .invitations.views import bp as invitations_bp
     from .landing.card import card_image  # noqa: F401 - adds the card route to landing_bp
     from .landing.views import bp as landing_bp
+    from .links.images import share_image  # noqa: F401 - adds the background and slide routes to links_bp
     from .links.views import bp as links_bp
     from .main.views import bp as main_bp
     from .ops.views import bp as ops_bp
