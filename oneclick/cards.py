@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from . import qr
 
@@ -285,12 +285,9 @@ def render_background(name: str, headline: str, qr_url: str, short_url: str) -> 
     mirror only your own preview: the others see the text the right way round.
     """
     width, height = BACKGROUND_SIZE
-    image = Image.new("RGB", BACKGROUND_SIZE, ACCENT_DARK)
+    ramp = Image.linear_gradient("L").resize((1, height))  # a calm vertical gradient in the accent colour
+    image = ImageOps.colorize(ramp, ACCENT, ACCENT_DARK).resize(BACKGROUND_SIZE, Image.Resampling.NEAREST)
     draw = ImageDraw.Draw(image)
-    for row in range(height):  # a calm vertical gradient in the accent colour
-        t = row / (height - 1)
-        colour = tuple(round(a + (b - a) * t) for a, b in zip(ACCENT, ACCENT_DARK, strict=True))
-        draw.line((0, row, width, row), fill=colour)
     code = qr_image(qr_url, BACKGROUND_QR_BOX)
     card_w, pad = code.width + 2 * 40, 40
     text_w = card_w - 2 * pad
