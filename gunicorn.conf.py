@@ -68,3 +68,50 @@ def on_starting(server):
     # Without a configured PUBLIC_URL the app's links follow the bind in effect (-b included): the workers
     # inherit this variable, and oneclick.config.default_public_url reads it.
     os.environ["ONECLICK_BIND"] = server.cfg.bind[0]
+
+
+# --- The embedded queue consumer ------------------------------------------------------------------------------
+# On the embedded default (QUEUE_URL unset: a SQLite queue in instance/) the server starts one queue consumer as
+# its child, so `scripts/run` is all there is to start; it stops with the server (on_exit below, and the consumer
+# itself watches its parent, so even a SIGKILLed master leaves no consumer behind). With Redis (QUEUE_URL=redis://)
+# run consumers yourself (`python -m oneclick.consumer`), or set QUEUE_CONSUMER=on to keep one per server.
+_consumer = None
+
+
+def _wants_consumer(settings) -> bool:
+    choice = str(settings.get("QUEUE_CONSUMER", "auto")).lower()
+    if choice in ("on", "true", "1", "yes"):
+        return True
+    if choice in ("off", "false", "0", "no"):
+        return False
+    url = str(settings.get("QUEUE_URL") or "")
+    return url == "" or url.startswith("sqlite:///")
+
+
+def when_ready(server):
+    """Start the embedded queue consumer once the server listens (its mails carry the bind's links)."""
+    global _consumer
+    if not _wants_consumer(_settings):
+        return
+    import subprocess
+    import sys
+
+    # Our own interpreter and module, with our pid: no outside input reaches the command line.
+    command = [sys.executable, "-m", "oneclick.consumer", "--parent", str(os.getpid())]
+    _consumer = subprocess.Popen(command)  # noqa: S603  # nosec B603
+    server.log.info("Started the queue consumer (pid: %s)", _consumer.pid)
+
+
+def on_exit(server):
+    """Stop the embedded consumer gracefully (running deliveries finish), then for good."""
+    import signal
+    import subprocess
+
+    if _consumer is None or _consumer.poll() is not None:
+        return
+    _consumer.send_signal(signal.SIGINT)
+    try:
+        _consumer.wait(10)
+    except subprocess.TimeoutExpired:
+        _consumer.kill()
+        _consumer.wait(5)

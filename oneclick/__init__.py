@@ -91,6 +91,10 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     mailman.init_app(app)
     caches.init_app(app)
+    from . import mailqueue, tasks
+
+    mailqueue.init_app(app)
+    tasks.init_app(app)
 
 
 

@@ -80,6 +80,22 @@ class Defaults:
     ACTIVATION_MAX_AGE = 3 * 24 * 3600
     PASSWORD_RESET_MAX_AGE = 3600  # lifetime of a password reset link (it also dies once used)
 
+    # --- Task queue and mail delivery (oneclick.tasks, oneclick.mailqueue) ---------------------------------
+    # Where queued tasks wait. None: a SQLite file in the instance folder (instance/queue.sqlite3; scripts/run
+    # starts one consumer with the server); redis://host:6379/0 at scale (run consumers with
+    # `python -m oneclick.consumer`, on any hosts); "immediate" runs each task inline at once (tests only).
+    QUEUE_URL = None
+    QUEUE_NAME = "oneclick"  # the queue's name in its storage (its Redis keys), so apps can share one Redis
+    # Start a consumer as a child of gunicorn: "auto" (on the embedded SQLite queue only), "on" or "off".
+    QUEUE_CONSUMER = "auto"
+    QUEUE_WORKERS = 2  # worker threads per consumer
+    MAIL_MAX_ATTEMPTS = 12  # tries before a mail is marked failed (listed on /admin/mail with a retry button)
+    MAIL_RETRY_BASE_SECONDS = 30  # wait after the first failed try, doubled after each one ...
+    MAIL_RETRY_MAX_SECONDS = 3600  # ... up to this (12 tries span about 5 hours)
+    # A consumer's claim on the mail it is sending; past it the sweeper lets another consumer send it again.
+    # Keep it well above the longest send (several MAIL_TIMEOUTs).
+    MAIL_CLAIM_SECONDS = 300
+
     # --- Outbound invitations: the classic quota and restriction rules -------------------------
     INVITE_ALLOTMENT = 3000  # invitations a member may send in total (grants add to it)
     CAPTCHA_AFTER_PER_DAY = 100  # each invitation beyond this many in a rolling 24 h needs a captcha

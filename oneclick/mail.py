@@ -1,4 +1,6 @@
-"""Outgoing mail through Flask-Mailman, with the backend ``MAIL_BACKEND`` names.
+"""Outgoing mail: ``send_mail`` queues it (a ``mail_outbox`` row in the caller's transaction, see
+``oneclick.mailqueue``); a queue task later hands it to Flask-Mailman (``transmit``), with the backend
+``MAIL_BACKEND`` names.
 
 ``file`` (default: one .eml file per message in ``instance/outbox``), ``smtp`` (``MAIL_SERVER``, ``MAIL_PORT``,
 ``MAIL_USE_TLS``, ``MAIL_USE_SSL``, ``MAIL_USERNAME``, ``MAIL_PASSWORD``, ``MAIL_TIMEOUT``) or ``memory`` (kept in
@@ -15,7 +17,6 @@ import time
 import uuid
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from email.utils import make_msgid
 from pathlib import Path
 
 from flask import current_app
@@ -102,12 +103,24 @@ def _connection(config) -> BaseEmailBackend:
     return mailman.get_connection(backend)
 
 
-def send_mail(to: str, subject: str, text: str, html: str | None = None) -> None:
-    """Send one message from MAIL_FROM through the configured backend (a failure raises)."""
+def send_mail(to: str, subject: str, text: str, html: str | None = None, key: str | None = None) -> str:
+    """Queue one message from MAIL_FROM: a ``mail_outbox`` row added to the current session.
+
+    The caller's commit makes it durable together with the change that causes it (a rollback drops it), and a
+    queue task delivers it after the commit. ``key`` (optional) names the mail for idempotency: a second mail
+    with the same key in another transaction fails that transaction's commit. Returns the key.
+    """
+    from .mailqueue import add
+
+    return add(to, one_line_header(subject), text, html, key)
+
+
+def transmit(to: str, subject: str, text: str, html: str | None, message_id: str) -> None:
+    """Hand one message to the configured backend now (a failure raises); only the queue's delivery task calls it."""
     config = current_app.config
     message = EmailMultiAlternatives(
         subject=one_line_header(subject), body=text, from_email=config["MAIL_FROM"], to=[to],
-        headers={"Message-ID": make_msgid(domain="oneclick.local")},
+        headers={"Message-ID": message_id},
         connection=_connection(config),
     )
     if html:

@@ -55,6 +55,9 @@ def _test_config(database_url: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "PUBLIC_URL": "http://oneclick.test",
         "MAIL_BACKEND": "memory",
+        # Queued tasks (mail delivery) run inline at once: request tests need no consumer. tests/queue/ starts real
+        # consumers on Redis and SQLite.
+        "QUEUE_URL": "immediate",
         "PASSWORD_HASH_METHOD": FAST_HASH,
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,

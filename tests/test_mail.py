@@ -7,7 +7,7 @@ from email import message_from_bytes
 import pytest
 
 from oneclick import emails
-from oneclick.mail import outbox, send_mail
+from oneclick.mail import outbox, send_mail, transmit
 
 from .smtp import CERT, smtp_server
 
@@ -36,7 +36,7 @@ def test_memory_backend_keeps_messages(app):
 @pytest.mark.config(MAIL_BACKEND="pigeon")
 def test_unknown_backend_is_an_error(app):
     with app.app_context(), pytest.raises(ValueError, match="Unknown MAIL_BACKEND"):
-        send_mail("ada@example.com", "Hi", "Body")
+        transmit("ada@example.com", "Hi", "Body", None, "<m1@oneclick.local>")
 
 
 def test_a_control_character_in_the_subject_is_flattened(app):
@@ -53,7 +53,7 @@ def test_starttls_refuses_a_certificate_nobody_vouches_for(app):
     with smtp_server(tls=True) as (controller, handler):
         app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_USE_TLS=True)
         with app.app_context(), pytest.raises(ssl.SSLCertVerificationError):
-            send_mail("ada@example.com", "Hi", "Body")
+            transmit("ada@example.com", "Hi", "Body", None, "<m1@oneclick.local>")
     assert handler.messages == []
 
 

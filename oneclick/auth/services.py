@@ -70,28 +70,31 @@ def register(email: str, name: str, password: str) -> None:
             user = User(email=email, name=name, password_hash=password_hash, activation_sent_at=now)
             db.session.add(user)
             try:
-                db.session.commit()
+                db.session.flush()
             except IntegrityError:
                 db.session.rollback()
                 continue
-            _send_activation(user)
+            _send_activation(user)  # queued in the transaction that creates the account
+            db.session.commit()
             return
         if existing.email_verified_at is None and _replace_pending(existing, name, password_hash, now):
             _send_activation(existing)
+            db.session.commit()
             return
         _send_already_registered(existing, "register")
+        db.session.commit()
         return
 
 
 def _replace_pending(user: User, name: str, password_hash: str, now) -> bool:
-    """Give a still-unverified account a new pending name and password; False when it was verified meanwhile."""
+    """Give a still-unverified account a new pending name and password; False when it was verified meanwhile.
+    The caller commits (after queueing the activation mail in the same transaction)."""
     done = db.session.execute(
         update(User)
         .where(User.id == user.id, User.email_verified_at.is_(None))
         .values(name=name, password_hash=password_hash, activation_sent_at=now)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
     db.session.refresh(user)
     return done.rowcount == 1
 
@@ -112,9 +115,11 @@ def resend_activation(email: str) -> None:
     user = find_user_by_email(email)
     if user is None:
         emails.send_no_account(email.strip().lower(), "activation")
+        db.session.commit()
         return
     if user.email_verified_at is not None:
         _send_already_registered(user, "activation")
+        db.session.commit()
         return
     db.session.execute(
         update(User)
@@ -122,8 +127,8 @@ def resend_activation(email: str) -> None:
         .values(activation_sent_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
     _send_activation(user)
+    db.session.commit()
 
 
 def _pending_by_token(token: str) -> User | None:
@@ -199,8 +204,10 @@ def request_password_reset(email: str) -> None:
     user = find_user_by_email(email)
     if user is None:
         emails.send_no_account(email.strip().lower(), "reset")
+        db.session.commit()
         return
     emails.send_password_reset(user.email, user.name, tokens.sign_password_reset(user.public_id, user.password_hash))
+    db.session.commit()
 
 
 def reset_target(token: str) -> User | None:

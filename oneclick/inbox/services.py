@@ -319,8 +319,8 @@ def send_request(token: str, requester: User, name: str, email: str, note: str, 
     if result.request_id is None:  # refused (own link, connected, over the cap): nothing to keep
         db.session.rollback()
         return result
+    _send_notice(notice)  # queued in the request's own transaction
     db.session.commit()
-    _send_notice(notice)
     return result
 
 
@@ -376,17 +376,15 @@ def start_guest_request(token: str, name: str, email: str, note: str, now: datet
                 row.public_id = new_public_id()  # older mails no longer confirm other details
             row.name, row.note, row.link_id, row.sent_at = name, note, link.id, now
         try:
-            db.session.commit()
+            db.session.flush()
             break
         except IntegrityError:  # a simultaneous submit for this address inserted first: update that row
             db.session.rollback()
             if attempt:
                 raise
-    token = tokens.sign_guest_confirmation(row.public_id)
-    try:
-        emails.send_guest_confirmation(email, owner.name, token)
-    except Exception:  # the visitor can send the form again; the answer must not differ
-        log.exception("could not mail a guest confirmation link")
+    # The mail is queued in the transaction that keeps the row: both are stored, or neither.
+    emails.send_guest_confirmation(email, owner.name, tokens.sign_guest_confirmation(row.public_id))
+    db.session.commit()
     return GuestStart("mailed", **who)
 
 
@@ -461,8 +459,8 @@ def confirm_guest_request(public_id: str, now: datetime) -> ConfirmResult:
     if result.outcome == "daily_cap":
         db.session.rollback()
         return ConfirmResult("ok", result, **where)
+    _send_notice(notice)  # queued in the transaction that places the request
     db.session.commit()
-    _send_notice(notice)
     return ConfirmResult("ok", result, **where)
 
 

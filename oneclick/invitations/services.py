@@ -277,8 +277,8 @@ def send_invitation(
     )
     db.session.add(invitation)
     write_quota(row, rules.after_send(quota))
+    _mail_invitation(invitation, sender)  # queued in the transaction that spends the invitation
     db.session.commit()
-    _mail_invitation(invitation, sender)
     return SendResult(decision, invitation)
 
 
@@ -443,10 +443,10 @@ def resend(user: User, public_id: str, now: datetime) -> Decision | None:
         )
         if result.rowcount != 1:
             decision = Decision(False, "resend_too_soon")
-    db.session.commit()
     if decision.allowed:
         db.session.refresh(inv)
-        _mail_invitation(inv, user)
+        _mail_invitation(inv, user)  # queued in the transaction that moves resent_at
+    db.session.commit()
     return decision
 
 

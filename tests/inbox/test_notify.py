@@ -6,13 +6,13 @@ from datetime import timedelta
 from email import message_from_bytes
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from oneclick.clock import utcnow
 from oneclick.extensions import db
 from oneclick.inbox import services
 from oneclick.mail import outbox
-from oneclick.models import User
+from oneclick.models import MailOutbox, User
 
 from ..factories import make_request, make_user
 from ..smtp import smtp_server as real_smtp_server
@@ -74,7 +74,10 @@ def test_a_broken_mail_server_never_loses_the_request(client, app, caplog):
     assert confirm_from_database(client, app).status_code == 302
     with app.app_context():
         assert services.new_request_count(owner["id"], None) == 1
-    assert "could not mail the owner" in caplog.text
+        # Neither mail is lost: both wait in the outbox, tried once, for the queue's next attempt.
+        rows = db.session.execute(select(MailOutbox.to_address, MailOutbox.status, MailOutbox.attempts)).all()
+    assert sorted(tuple(r) for r in rows) == [("ada@example.com", "pending", 1), ("grace@example.com", "pending", 1)]
+    assert "retrying in 30s" in caplog.text
 
 
 def test_digest_cli_mails_daily_owners_once(runner, app):

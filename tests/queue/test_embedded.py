@@ -1,0 +1,58 @@
+"""The embedded default: gunicorn (gunicorn.conf.py) starts one queue consumer on the SQLite queue in the instance
+folder, and the consumer never outlives the server, even one killed with SIGKILL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from ..concurrency.harness import AppServer, Browserless
+from ..conftest import FAST_HASH
+
+
+def _consumers_of(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid), "-f", "oneclick.consumer"], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie (dead, not yet reaped by init) counts as gone.
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split()[2] != "Z"
+
+
+def test_the_server_starts_a_consumer_that_mails_and_dies_with_a_killed_server(tmp_path):
+    settings = {"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "", "PUBLIC_URL": "http://oneclick.test",
+                "MAIL_BACKEND": "file", "PASSWORD_HASH_METHOD": FAST_HASH, "SESSION_COOKIE_SECURE": "false"}
+    subprocess.run([sys.executable, "-m", "flask", "--app", "oneclick", "db", "upgrade"], check=True,
+                   env={**os.environ, "ONECLICK_INSTANCE_PATH": str(tmp_path)}, capture_output=True)
+    server = AppServer(settings, workers=None, log_path=tmp_path / "server.log").start()
+    try:
+        deadline = time.monotonic() + 20
+        while not _consumers_of(server.proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        [consumer] = _consumers_of(server.proc.pid)
+        client = Browserless(server.url)
+        token = client.csrf("/password/forgot")
+        assert client.request("POST", "/password/forgot", {"csrf_token": token, "email": "x@example.org"})[0] == 302
+        outbox = tmp_path / "outbox"
+        while not list(outbox.glob("*.eml")) and time.monotonic() < deadline + 20:
+            time.sleep(0.1)
+        [mail] = outbox.glob("*.eml")
+        assert "x@example.org" in mail.read_text()
+        assert (tmp_path / "queue.sqlite3").exists()
+        os.kill(server.proc.pid, signal.SIGKILL)  # the master only: no hook runs
+        server.proc.wait(5)
+        deadline = time.monotonic() + 15
+        while _alive(consumer) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(consumer), (tmp_path / "server.log").read_text()
+    finally:
+        server.stop()
