@@ -5,6 +5,14 @@ Each worker process adds clicks to an in-memory tally and a background thread wr
 The tally is flushed when the worker exits cleanly (atexit, and gunicorn's ``worker_exit`` hook), so a clean
 shutdown or restart loses no click; a worker killed with SIGKILL loses at most one interval of its own clicks.
 ``CLICK_FLUSH_SECONDS = 0`` writes every click at once, in the request (the tests use this).
+
+Where clicks came from is tallied beside them, on the same path and in the same transaction: per link and day,
+one counter per referring host, utm_source and device class (``link_source_stats``; the buckets come from
+oneclick.landing.sources). Only counts: no IP address, no full URL, no cookie, no row per visitor. A link keeps
+at most ``limits.SOURCE_VALUES_PER_DAY`` named referrers (and as many utm_sources) a day; later new values add
+to "other", decided under one lock (PostgreSQL: a transaction-level advisory lock; SQLite: the write lock its
+``BEGIN IMMEDIATE`` takes), so the bound holds exactly with any number of workers. A worker's own tally of
+distinct sources is bounded too (``SOURCE_TALLY_MAX``): a flood of fake referrers costs neither memory nor rows.
 """
 
 from __future__ import annotations
@@ -21,11 +29,21 @@ from sqlalchemy import bindparam
 
 from .db_helpers import insert_for
 from .extensions import db
-from .models import LinkDailyStat
+from .limits import SOURCE_VALUES_PER_DAY
+from .models import LinkDailyStat, LinkSourceStat
 
 log = logging.getLogger(__name__)
 _COUNTERS: weakref.WeakSet[ClickCounter] = weakref.WeakSet()
 _UPSERTS: dict[str, object] = {}
+_SOURCE_UPSERTS: dict[str, object] = {}
+#: Distinct (link, day, referrer, utm, device) keys one worker tallies between two writes; past it, new keys
+#: go to "other" at once.
+SOURCE_TALLY_MAX = 10_000
+#: Any constant: the key of the PostgreSQL advisory lock that serialises the writers of link_source_stats.
+_SOURCES_LOCK_KEY = 0x0C11C5
+OTHER = "other"
+#: One click's source as the landing page tallies it: (referring host, utm_source or None, device class).
+Source = tuple[str, "str | None", str]
 
 
 def upsert_clicks(dialect: str):
@@ -52,6 +70,83 @@ def write_clicks(connection, tally: dict[tuple[int, date], int]) -> None:
     connection.execute(upsert_clicks(dialect), rows)
 
 
+def upsert_sources(dialect: str):
+    """Return the (cached) upsert that adds ``n`` clicks to one (link, day, kind, value) source counter."""
+    stmt = _SOURCE_UPSERTS.get(dialect)
+    if stmt is None:
+        insert = insert_for(dialect)
+        table = LinkSourceStat.__table__
+        base = insert(table).values(link_id=bindparam("link_id"), day=bindparam("day"), kind=bindparam("kind"),
+                                    value=bindparam("value"), count=bindparam("n"))
+        stmt = _SOURCE_UPSERTS[dialect] = base.on_conflict_do_update(
+            index_elements=[table.c.link_id, table.c.day, table.c.kind, table.c.value],
+            set_={"count": table.c.count + base.excluded.count},
+        )
+    return stmt
+
+
+def source_counts(sources: dict[tuple, int]) -> Counter:
+    """Spread a tally of (link, day, referrer, utm, device) clicks into (link, day, kind, value) counts."""
+    counts: Counter[tuple[int, date, str, str]] = Counter()
+    for (link_id, day, referrer, utm, device), n in sources.items():
+        counts[(link_id, day, "referrer", referrer)] += n
+        if utm is not None:
+            counts[(link_id, day, "utm", utm)] += n
+        counts[(link_id, day, "device", device)] += n
+    return counts
+
+
+def write_sources(connection, sources: dict[tuple, int]) -> None:
+    """Add a tally of click sources on ``connection`` (inside the caller's write transaction), bounded per day.
+
+    Under one lock, read which values each (link, day) already has; a value not there yet is added while its
+    kind has fewer than SOURCE_VALUES_PER_DAY named values that day (most clicked first), else its clicks go to
+    "other".
+    """
+    if not sources:
+        return
+    counts = source_counts(sources)
+    dialect = connection.dialect.name
+    table = LinkSourceStat.__table__
+    link_ids = sorted({key[0] for key in counts})
+    days = sorted({key[1] for key in counts})
+    known: dict[tuple[int, date, str], set[str]] = {}
+    rows = connection.execute(
+        table.select().with_only_columns(table.c.link_id, table.c.day, table.c.kind, table.c.value)
+        .where(table.c.link_id.in_(link_ids), table.c.day.in_(days), table.c.kind.in_(("referrer", "utm")))
+    )
+    for link_id, day, kind, value in rows:
+        known.setdefault((link_id, day, kind), set()).add(value)
+    bounded: Counter[tuple[int, date, str, str]] = Counter()
+    for key, n in sorted(counts.items(), key=lambda item: -item[1]):
+        link_id, day, kind, value = key
+        if kind != "device" and value != OTHER:
+            have = known.setdefault((link_id, day, kind), set())
+            if value not in have:
+                if len(have - {OTHER}) >= SOURCE_VALUES_PER_DAY:
+                    key = (link_id, day, kind, OTHER)
+                else:
+                    have.add(value)
+        bounded[key] += n
+    connection.execute(
+        upsert_sources(dialect),
+        [{"link_id": link_id, "day": day, "kind": kind, "value": value, "n": n}
+         for (link_id, day, kind, value), n in sorted(bounded.items())],
+    )
+
+
+def write_tally(connection, tally: dict[tuple[int, date], int], sources: dict[tuple, int]) -> None:
+    """Write clicks and their sources in the caller's transaction, one writer at a time.
+
+    PostgreSQL takes a transaction-level advisory lock first (SQLite's BEGIN IMMEDIATE already holds the write
+    lock): the per-day bound on source values holds exactly, and two workers' batches never deadlock.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_SOURCES_LOCK_KEY})")
+    write_sources(connection, sources)
+    write_clicks(connection, tally)
+
+
 class ClickCounter:
     """One worker's tally of clicks, written by a background thread."""
 
@@ -59,16 +154,22 @@ class ClickCounter:
         self.app = app
         self.interval = interval
         self._tally: Counter[tuple[int, date]] = Counter()
+        self._sources: Counter[tuple] = Counter()
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         _COUNTERS.add(self)
 
-    def add(self, link_id: int, day: date) -> None:
-        """Count one click; it reaches the database within ``interval`` seconds."""
+    def add(self, link_id: int, day: date, source: Source | None = None) -> None:
+        """Count one click (and its source); it reaches the database within ``interval`` seconds."""
         with self._lock:
             self._tally[(link_id, day)] += 1
+            if source is not None:
+                key = (link_id, day, *source)
+                if key not in self._sources and len(self._sources) >= SOURCE_TALLY_MAX:
+                    key = (link_id, day, OTHER, None if source[1] is None else OTHER, source[2])
+                self._sources[key] += 1
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="oneclick-clicks", daemon=True)
                 self._thread.start()
@@ -83,15 +184,17 @@ class ClickCounter:
         with self._flush_lock:
             with self._lock:
                 tally, self._tally = self._tally, Counter()
+                sources, self._sources = self._sources, Counter()
             if not tally:
                 return 0
             try:
                 with self.app.app_context(), db.engine.begin() as connection:
-                    write_clicks(connection, tally)
+                    write_tally(connection, tally, sources)
             except Exception:
                 log.exception("could not write %d clicks; keeping them for the next try", sum(tally.values()))
                 with self._lock:
                     self._tally.update(tally)
+                    self._sources.update(sources)
                 return 0
             return sum(tally.values())
 

@@ -24,6 +24,8 @@ MAIL_KEY_MAX = 100  # a queued mail's idempotency key (its Message-ID is derived
 MAIL_ERROR_MAX = 300  # the last delivery error kept with a queued mail (cut, never a whole trace)
 LINK_MAX_REQUESTS = 100_000  # the largest request limit a link may carry
 LINK_SLUG_MIN, LINK_SLUG_MAX = 1, 40  # a link's stable short path /@handle/<slug>
+SOURCE_VALUE_MAX = 64  # a click source's value: a referring host or a utm_source (longer hosts count as "other")
+SOURCE_VALUES_PER_DAY = 20  # named referring hosts (and utm_sources) kept per link and day; the rest is "other"
 
 #: Settings that narrow a limit, and the column size they may not exceed.
 SETTING_COLUMNS = {"INVITE_MESSAGE_MAX": ("invitations.message", INVITE_MESSAGE_MAX)}

@@ -143,6 +143,27 @@ class LinkDailyStat(db.Model):
     clicks: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class LinkSourceStat(db.Model):
+    """Clicks on one link on one UTC day from one source: a count, never a visitor (no IP, no full URL, no cookie).
+
+    ``kind`` is "referrer" (the referring site's host only, "direct" when none), "utm" (the link's utm_source) or
+    "device" (phone, tablet, desktop). Per link, day and kind at most ``limits.SOURCE_VALUES_PER_DAY`` named
+    values are kept; later new ones add to "other" (oneclick.clicks.write_sources), so no flood of fake referrers
+    can grow the table.
+    """
+
+    __tablename__ = "link_source_stats"
+    __table_args__ = (CheckConstraint("kind IN ('referrer', 'utm', 'device')", name="kind"),)
+
+    link_id: Mapped[int] = mapped_column(
+        ForeignKey("invite_links.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    value: Mapped[str] = mapped_column(String(limits.SOURCE_VALUE_MAX), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
 class ConnectionRequest(db.Model):
     """An inbound request sent to an owner through one of their links."""
 

@@ -101,6 +101,29 @@ def get_link(link_id: int):
 
 
 @bp.operation(
+    "/links/<api_id:link_id>/sources",
+    "GET",
+    summary="Where a link's clicks came from",
+    tag="Links",
+    description="Per-day counts of the last 30 UTC days: the referring site's host only (never the page), the "
+    "link's utm_source and the device class. No cookies, IP addresses or per-visitor rows are kept.",
+)
+@bp.response(200, schemas.LinkSources)
+def link_sources(link_id: int):
+    """Return the top sources and the device split of one of the member's links."""
+    link = services.get_owned_link(acting_user(), link_id)
+    if link is None:
+        raise not_found("You have no link with this id.")
+    split = services.link_sources(link.id, utcnow().date(), 30)
+
+    def rows(pairs):
+        return [{"value": value, "clicks": n} for value, n in pairs]
+
+    return {"days": split.days, "total": split.total, "referrers": rows(split.referrers),
+            "utm_sources": rows(split.utm_sources), "devices": rows(split.devices)}
+
+
+@bp.operation(
     "/links/<api_id:link_id>",
     "PATCH",
     summary="Change a link, pause or resume it",

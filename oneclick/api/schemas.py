@@ -308,6 +308,22 @@ LinkList = _list_of("LinkList", Link, cursor=False)
 
 
 @component
+class SourceCount(Out):
+    value = _s("A referring host (\"direct\" when none was sent), a utm_source or a device class; \"other\" sums "
+               "the rest.")
+    clicks = _int()
+
+
+@component
+class LinkSources(Out):
+    days = _int("The UTC days counted, up to today.")
+    total = _int("Clicks with a known source in those days.")
+    referrers = fields.List(fields.Nested(SourceCount), metadata=_meta("Top referring hosts, most clicks first."))
+    utm_sources = fields.List(fields.Nested(SourceCount), metadata=_meta("Top utm_source values."))
+    devices = fields.List(fields.Nested(SourceCount), metadata=_meta("phone, tablet and desktop, in that order."))
+
+
+@component
 class Request(Out):
     id = _int()
     name = _s()

@@ -16,6 +16,7 @@ from ..extensions import limiter
 from ..inbox.area import fill_guest_slots, guest_area_with_slots, is_fresh_guest
 from ..links import services
 from ..urls import external_url
+from . import sources
 from .bots import is_probably_bot
 
 bp = Blueprint("landing", __name__)
@@ -66,8 +67,14 @@ def page(token: str):
     link = resolution.link
     is_owner = current_user.is_authenticated and current_user.id == link.owner_id
     if request.method == "GET" and not is_owner and not is_probably_bot(request.user_agent.string, request.headers):
-        services.record_click(link.id, now)
+        services.record_click(link.id, now, click_source())
     return _landing_body(link, token, is_owner, now), 200, PRIVATE_HEADERS
+
+
+def click_source() -> tuple[str, str | None, str]:
+    """Return this request's click source: the referring host, utm_source and device class (no IP, no URL)."""
+    utm = request.args.get("utm_source") if request.query_string else None
+    return sources.click_source(request.headers.get("Referer"), utm, request.user_agent.string)
 
 
 def _landing_body(link, token: str, is_owner: bool, now) -> str:

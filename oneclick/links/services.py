@@ -12,7 +12,7 @@ from sqlalchemy.orm import load_only
 from .. import clicks, tokens
 from ..clock import as_utc
 from ..extensions import db
-from ..models import ConnectionRequest, InviteLink, LinkDailyStat, User
+from ..models import ConnectionRequest, InviteLink, LinkDailyStat, LinkSourceStat, User
 from ..urls import external_url
 from . import rules
 
@@ -239,16 +239,19 @@ def link_version(token: str) -> tuple[QrTarget | None, str]:
 # --- Click counting --------------------------------------------------------------------------------
 
 
-def record_click(link_id: int, now: datetime) -> None:
-    """Count one click on a link for today's UTC day (see oneclick.clicks: batched, or at once when configured)."""
+def record_click(link_id: int, now: datetime, source: clicks.Source | None = None) -> None:
+    """Count one click on a link for today's UTC day, with its source when known: (referring host, utm_source
+    or None, device class) from oneclick.landing.sources (see oneclick.clicks: batched, or at once when
+    configured)."""
     day = now.date()
     if current_app.config["CLICK_FLUSH_SECONDS"] > 0:
-        clicks.counter(current_app._get_current_object()).add(link_id, day)
+        clicks.counter(current_app._get_current_object()).add(link_id, day, source)
         return
     # Written at once: end the request's read transaction first, so the upsert starts a write transaction of
     # its own (on SQLite a read transaction must never be upgraded to a write one under concurrency).
     db.session.commit()
-    clicks.write_clicks(db.session.connection(), {(link_id, day): 1})
+    sources = {} if source is None else {(link_id, day, *source): 1}
+    clicks.write_tally(db.session.connection(), {(link_id, day): 1}, sources)
     db.session.commit()
 
 
@@ -574,6 +577,46 @@ def daily_clicks(link_id: int, today: date, days: int = 30) -> list[tuple[date, 
     return [(first + timedelta(days=i), int(rows.get(first + timedelta(days=i), 0))) for i in range(days)]
 
 
+@dataclass(frozen=True, slots=True)
+class SourceSplit:
+    """Where a link's clicks came from over some days: top referring hosts, utm_sources and the device split.
+
+    Each list holds ``(value, clicks)``, most clicks first; values past the top few are added into "other" (last).
+    ``devices`` always lists phone, tablet and desktop in that order; ``total`` is the clicks with a source.
+    """
+
+    days: int
+    referrers: list[tuple[str, int]]
+    utm_sources: list[tuple[str, int]]
+    devices: list[tuple[str, int]]
+    total: int
+
+
+_DEVICES = ("phone", "tablet", "desktop")
+
+
+def _top(counts: dict[str, int], top: int) -> list[tuple[str, int]]:
+    named = sorted(((v, n) for v, n in counts.items() if v != "other" and n > 0), key=lambda item: (-item[1], item[0]))
+    other = counts.get("other", 0) + sum(n for _, n in named[top:])
+    return named[:top] + ([("other", other)] if other else [])
+
+
+def link_sources(link_id: int, today: date, days: int = 30, top: int = 5) -> SourceSplit:
+    """Return where the link's clicks of the last ``days`` UTC days up to ``today`` came from (one query)."""
+    first = today - timedelta(days=days - 1)
+    counts: dict[str, dict[str, int]] = {"referrer": {}, "utm": {}, "device": {}}
+    rows = db.session.execute(
+        select(LinkSourceStat.kind, LinkSourceStat.value, func.sum(LinkSourceStat.count))
+        .where(LinkSourceStat.link_id == link_id, LinkSourceStat.day >= first, LinkSourceStat.day <= today)
+        .group_by(LinkSourceStat.kind, LinkSourceStat.value)
+    )
+    for kind, value, n in rows:
+        counts[kind][value] = int(n or 0)
+    devices = [(name, counts["device"].get(name, 0)) for name in _DEVICES]
+    return SourceSplit(days=days, referrers=_top(counts["referrer"], top), utm_sources=_top(counts["utm"], top),
+                       devices=devices, total=sum(n for _, n in devices))
+
+
 # --- Page models -----------------------------------------------------------------------------------
 
 
@@ -630,6 +673,7 @@ class LinkDetail:
     funnel: Funnel
     daily: list[tuple[date, int]]
     vanity_url: str | None
+    sources: SourceSplit | None = None
 
 
 def link_detail(owner: User, link_id: int, now: datetime) -> LinkDetail | None:
@@ -645,5 +689,6 @@ def link_detail(owner: User, link_id: int, now: datetime) -> LinkDetail | None:
         url=link_url(link),
         funnel=funnel,
         daily=daily_clicks(link.id, now.date(), 30),
+        sources=link_sources(link.id, now.date(), 30),
         vanity_url=vanity_url(owner) if link.is_primary and owner.vanity_enabled else None,
     )
