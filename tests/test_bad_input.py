@@ -253,7 +253,8 @@ def test_api_signed_cursor_with_an_id_beyond_the_id_column_is_the_first_page(cli
 @pytest.mark.parametrize("day", ["9999-12-31", "9999-12-30"])
 def test_link_expiring_on_the_last_representable_day_saves_and_shows(client, auth, app, user, day):
     auth.login()
-    response = auth.post("/links/new", {"label": "Forever", "channel": "other", "expires_on": day})
+    response = auth.post("/links/new", {"label": "Forever", "channel": "other", "expires_preset": "custom",
+                                        "expires_custom": f"{day}T23:59", "tz": "America/New_York"})
     assert response.status_code == 302, body(response)
     with app.app_context():
         link = db.session.scalar(select(InviteLink))
@@ -262,15 +263,16 @@ def test_link_expiring_on_the_last_representable_day_saves_and_shows(client, aut
     listing = client.get("/links")
     assert listing.status_code == 200
     edit = client.get(f"/links/{link_id}/edit")
-    assert edit.status_code == 200 and day in body(edit)
-    again = auth.post(f"/links/{link_id}/edit", {"label": "Forever", "channel": "other", "expires_on": day},
+    assert edit.status_code == 200 and "Keep: 3" in body(edit) and "Dec 9999" in body(edit)
+    again = auth.post(f"/links/{link_id}/edit", {"label": "Forever", "channel": "other", "expires_preset": "keep"},
                       token_from=f"/links/{link_id}/edit")
     assert again.status_code == 302
 
 
 def test_far_future_link_still_takes_requests(client, auth, app, user):
     auth.login()
-    auth.post("/links/new", {"label": "Forever", "channel": "other", "expires_on": "9999-12-31"})
+    auth.post("/links/new", {"label": "Forever", "channel": "other", "expires_preset": "custom",
+                             "expires_custom": "9999-12-31T23:59"})
     with app.app_context():
         link = db.session.scalar(select(InviteLink))
         from oneclick.tokens import sign_link

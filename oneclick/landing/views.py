@@ -97,16 +97,19 @@ def _landing_body(link, token: str, is_owner: bool, now) -> str:
 
 @bp.get("/c/<token>/present")
 def present(token: str):
-    """Show the link full-screen for slides: a huge QR code, the short URL and the owner's name."""
+    """Show the link full-screen for slides: a huge QR code, a short URL a person can type and the owner's name.
+
+    The QR code and the URL are the link's share URL (its stable path when the owner chose it); a token URL is
+    replaced by the owner's /@handle when this is their primary link, else shown with break points between parts.
+    """
     resolution = services.resolve_token(token, utcnow())
     if resolution.state != "ok":
         return state_page(resolution.state)
     link = resolution.link
     owner = link.owner
-    short_url = services.link_url(link)
-    if link.is_primary and owner.handle and owner.vanity_enabled:
-        short_url = services.vanity_url(owner)
-    return render_template("landing/present.html", link=link, owner=owner, token=token, short_url=short_url)
+    share = services.present_share(link.id)
+    return render_template("landing/present.html", link=link, owner=owner, token=token, short_url=share.url,
+                           url_parts=share.parts, qr_src=share.qr_src)
 
 
 def _slug(text: str, fallback: str = "link") -> str:
@@ -155,6 +158,27 @@ def _qr_response(body: bytes, rendered: qr.Rendered, options, fmt: str, status: 
         name = f"oneclick-{_slug(target.owner_name)}-{target.channel}-qr-{options.size}.{fmt}"
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@bp.get("/@<handle>/<slug>/qr.<any(svg, png):fmt>")
+@limiter.limit(lambda: current_app.config["QR_RENDER_LIMIT_PER_IP"], deduct_when=_rendered)
+def stable_qr(handle: str, slug: str, fmt: str):
+    """Return the QR code of a link's stable path (it encodes /@handle/<slug>, so it outlives every rotation)."""
+    try:
+        options = qr.parse_options(request.args)
+    except qr.QrOptionError as exc:
+        return render_error(400, "That QR code size or setting isn't available", str(exc))
+    link = services.stable_target(handle, slug)
+    if link is None:
+        return state_page("not_found")
+    url = services.stable_url(link)
+    key = ("stable", url, fmt, options)
+    rendered, cached = qr.render(url, fmt, options, current_app.extensions["oneclick.qr_cache"], key)
+    target = services.QrTarget(link.public_id, link.version, link.channel, link.owner.name)
+    response = _qr_response(rendered.body, rendered, options, fmt, target=target)
+    response.headers["Cache-Control"] = "public, max-age=300"  # the path may be freed and reused: not for days
+    response.qr_rendered = not cached
+    return response.make_conditional(request)
 
 
 @bp.get("/@<handle>/<slug>")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import current_app
+from flask import current_app, url_for
 from sqlalchemy import bindparam, case, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import load_only
 
 from .. import clicks, tokens
@@ -294,6 +296,42 @@ def share_url(link) -> str:
     return link_url(link)
 
 
+def share_qr_src(link: InviteLink, fmt: str, external: bool = False, **options) -> str:
+    """Return the address of the QR image of the link's share URL (the stable path's or the token's)."""
+    build = external_url if external else url_for
+    if link.share_stable and stable_url(link) is not None:
+        return build("landing.stable_qr", handle=link.owner.handle, slug=link.slug, fmt=fmt, **options)
+    return build("landing.qr_image", token=link_token(link), fmt=fmt, **options)
+
+
+@dataclass(frozen=True, slots=True)
+class PresentShare:
+    """What present mode shows: the URL to type, in parts a line may break between, and the QR image."""
+
+    url: str
+    parts: list[str]
+    qr_src: str
+
+
+def present_share(link_id: int) -> PresentShare:
+    """Return the short URL present mode shows and its QR code, for the link with this id.
+
+    The share URL (stable path when chosen); for a token URL of the primary link, the /@handle address while it
+    is on (it leads there and is short); the URL is split after each ``/``, and a token after its ``~`` and the
+    version's ``.``, so it wraps only between parts.
+    """
+    link = db.session.get(InviteLink, link_id)
+    url = share_url(link)
+    if url == link_url(link) and link.is_primary and link.owner.handle and link.owner.vanity_enabled:
+        url = vanity_url(link.owner)
+    shown = url.split("://", 1)[-1]
+    parts = []
+    for part in re.split(r"(?<=[/~])", shown):
+        version = re.match(r"[0-9a-f]+\.", part) if parts and parts[-1].endswith("~") else None
+        parts += [version.group(), part[version.end():]] if version else [part]
+    return PresentShare(url, parts, share_qr_src(link, "svg", size=1024, ecc="Q"))
+
+
 def vanity_url(owner: User) -> str | None:
     """Return the owner's /@handle URL when they have a handle, else None."""
     return external_url("landing.vanity", handle=owner.handle) if owner.handle else None
@@ -334,6 +372,12 @@ class LinkFields:
     expires_at: datetime | None = None
     max_requests: int | None = None
     auto_accept: bool = False
+    slug: str | None = None
+    share_stable: bool = False
+
+
+class SlugTaken(Exception):
+    """The owner already uses this stable short path for another link."""
 
 
 def create_link(owner: User, fields: LinkFields) -> InviteLink:
@@ -346,10 +390,45 @@ def create_link(owner: User, fields: LinkFields) -> InviteLink:
     has_primary = db.session.scalar(
         select(func.count()).select_from(InviteLink).where(InviteLink.owner_id == owner.id, InviteLink.is_primary)
     )
+    if fields.slug and _slug_used(owner.id, fields.slug, None):
+        db.session.rollback()
+        raise SlugTaken
     link = InviteLink(owner_id=owner.id, is_primary=not has_primary, **_columns(fields))
     db.session.add(link)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError as exc:  # a concurrent save took the slug between the check and the insert
+        db.session.rollback()
+        if fields.slug and _slug_used(owner.id, fields.slug, None):
+            raise SlugTaken from exc
+        raise
     return link
+
+
+def _slug_used(owner_id: int, slug: str, link_id: int | None) -> bool:
+    """Return True when another of the owner's links has this stable path."""
+    query = select(InviteLink.id).where(InviteLink.owner_id == owner_id, InviteLink.slug == slug)
+    if link_id is not None:
+        query = query.where(InviteLink.id != link_id)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def save_link(owner: User, link_id: int, changes: dict) -> bool:
+    """Save the link form's settings (``change_link``); raise SlugTaken when the stable path is another link's.
+
+    The unique (owner, slug) constraint decides a race; False when the link isn't theirs.
+    """
+    slug = changes.get("slug")
+    if slug and _slug_used(owner.id, slug, link_id):
+        db.session.rollback()
+        raise SlugTaken
+    try:
+        return change_link(owner, link_id, changes)
+    except IntegrityError as exc:
+        db.session.rollback()
+        if slug and _slug_used(owner.id, slug, link_id):
+            raise SlugTaken from exc
+        raise
 
 
 def _columns(fields: LinkFields) -> dict:
@@ -360,6 +439,8 @@ def _columns(fields: LinkFields) -> dict:
         "expires_at": fields.expires_at,
         "max_requests": fields.max_requests,
         "auto_accept": bool(fields.auto_accept),
+        "slug": fields.slug or None,
+        "share_stable": bool(fields.share_stable),
     }
 
 
@@ -387,6 +468,10 @@ def change_link(owner: User, link_id: int, changes: dict) -> bool:
         values["message"] = values["message"] or ""
     if "auto_accept" in values:
         values["auto_accept"] = bool(values["auto_accept"])
+    if "slug" in values:
+        values["slug"] = values["slug"] or None
+    if "share_stable" in values:
+        values["share_stable"] = bool(values["share_stable"])
     if not values:
         return get_owned_link(owner, link_id) is not None
     result = db.session.execute(
@@ -628,6 +713,8 @@ class LinkRow:
     state: str
     url: str
     funnel: Funnel
+    share_url: str = ""  # what the list's Copy, QR and Present share (share_url)
+    token: str = ""
 
 
 @dataclass(slots=True)
@@ -650,7 +737,8 @@ def links_overview(owner: User, now: datetime) -> LinksOverview:
     rows = []
     for link in links:
         funnel = report.per_link.get(link.id, Funnel())
-        rows.append(LinkRow(link, link_state(link, now, funnel.requests), link_url(link), funnel))
+        rows.append(LinkRow(link, link_state(link, now, funnel.requests), link_url(link), funnel, share_url(link),
+                            link_token(link)))
     return LinksOverview(
         rows=rows,
         total=report.total,
@@ -674,6 +762,8 @@ class LinkDetail:
     daily: list[tuple[date, int]]
     vanity_url: str | None
     sources: SourceSplit | None = None
+    share_url: str = ""  # what QR codes, present mode and snippets share (share_url)
+    stable_url: str | None = None  # the stable short path, when the link has one that works
 
 
 def link_detail(owner: User, link_id: int, now: datetime) -> LinkDetail | None:
@@ -691,4 +781,6 @@ def link_detail(owner: User, link_id: int, now: datetime) -> LinkDetail | None:
         daily=daily_clicks(link.id, now.date(), 30),
         sources=link_sources(link.id, now.date(), 30),
         vanity_url=vanity_url(owner) if link.is_primary and owner.vanity_enabled else None,
+        share_url=share_url(link),
+        stable_url=stable_url(link),
     )

@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import qr
 from ..clock import utcnow
-from ..urls import external_url
-from . import charts, services, snippets
+from . import charts, rules, services, snippets, zones
 from .forms import (
     ActionForm,
     LinkForm,
     SnippetOptionsForm,
     VanityForm,
     date_from_expiry,
-    expiry_from_date,
+    handle_path,
 )
 from .services import CHANNEL_NAMES
 
 bp = Blueprint("links", __name__, url_prefix="/links")
 
-STATE_LABELS = {"ok": "Active", "paused": "Paused", "expired": "Expired", "full": "Full"}
+STATE_LABELS = {"ok": "Active", "paused": "Paused", "expired": "Expired", "full": "Limit reached"}
 SIGNATURE_QR = {"size": 144, "border": 2}
 PREVIEW_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' {public} data:; "
@@ -33,15 +34,19 @@ def _owner():
     return current_user._get_current_object()
 
 
-def _fields(form: LinkForm) -> services.LinkFields:
-    return services.LinkFields(
-        label=form.label.data,
-        channel=form.channel.data,
-        message=form.message.data or "",
-        expires_at=expiry_from_date(form.expires_on.data),
-        max_requests=form.max_requests.data,
-        auto_accept=bool(form.auto_accept.data),
-    )
+def _zone():
+    """Return the owner's time zone, as their browser said it (the ``tz`` cookie links.js sets), else UTC."""
+    return zones.zone_named(request.cookies.get(zones.COOKIE)) or UTC
+
+
+def _link_form(link=None) -> LinkForm:
+    owner = _owner()
+    return LinkForm(handle=owner.handle, zone=_zone(), link=link)
+
+
+def _form_page(form: LinkForm, link):
+    return render_template("links/form.html", form=form, link=link, handle_path=handle_path(_owner().handle),
+                           vanity_enabled=_owner().vanity_enabled)
 
 
 @bp.get("")
@@ -49,6 +54,7 @@ def _fields(form: LinkForm) -> services.LinkFields:
 def index():
     """List the owner's links with the clicks → requests → accepted funnel."""
     overview = services.links_overview(_owner(), utcnow())
+    zone = _zone()
     return render_template(
         "links/index.html",
         overview=overview,
@@ -56,6 +62,7 @@ def index():
         vanity_form=VanityForm(),
         state_labels=STATE_LABELS,
         channel_names=CHANNEL_NAMES,
+        show_time=lambda moment: zones.show(moment, zone),
     )
 
 
@@ -63,17 +70,20 @@ def index():
 @login_required
 def create():
     """Create a link."""
-    form = LinkForm()
+    form = _link_form()
     if form.validate_on_submit():
+        changes = form.changes()
         try:
-            link = services.create_link(_owner(), _fields(form))
+            link = services.create_link(_owner(), services.LinkFields(**changes))
         except services.LinkLimitReached:
             limit = current_app.config["LINKS_MAX_PER_OWNER"]
             form.form_errors.append(f"You already have {limit} links, the most allowed. Delete one you no longer use.")
+        except services.SlugTaken:
+            form.slug.errors.append(rules.MESSAGES["taken"])
         else:
             flash("Link created. Copy it, download its QR code or grab a snippet below.", "success")
             return redirect(url_for("links.detail", link_id=link.id))
-    return render_template("links/form.html", form=form, link=None)
+    return _form_page(form, None)
 
 
 @bp.get("/<int:link_id>")
@@ -96,6 +106,8 @@ def detail(link_id: int):
         info=info,
         link=info.link,
         last_day=date_from_expiry(info.link.expires_at),
+        expires_shown=zones.show(info.link.expires_at, _zone()),
+        share_qr=lambda fmt, **options: services.share_qr_src(info.link, fmt, **options),
         chart=charts.bar_chart(info.daily),
         qr_options=qr_options,
         qr_error=qr_error,
@@ -116,8 +128,8 @@ def _snippets(info: services.LinkDetail):
     include_qr = bool(form.qr.data)
     qr_png = None
     if include_qr:
-        qr_png = external_url("landing.qr_image", token=info.token, fmt="png", **SIGNATURE_QR)
-    built = snippets.build(info.url, _owner().name, text or "", qr_png)
+        qr_png = services.share_qr_src(info.link, "png", external=True, **SIGNATURE_QR)
+    built = snippets.build(info.share_url, _owner().name, text or "", qr_png)
     args = {"text": text or "", "qr": "y" if include_qr else ""}
     return form, built, {k: v for k, v in args.items() if v}
 
@@ -141,19 +153,24 @@ def preview(link_id: int, kind: str):
 @bp.route("/<int:link_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(link_id: int):
-    """Change a link's label, channel, message, expiry, request limit and auto-accept."""
+    """Change a link's label, channel, message, expiry, request limit, auto-accept and stable path."""
     link = services.get_owned_link(_owner(), link_id)
     if link is None:
         abort(404)
-    form = LinkForm()
+    form = _link_form(link)
     if form.validate_on_submit():
-        if not services.update_link(_owner(), link_id, _fields(form)):
-            abort(404)
-        flash("Link saved.", "success")
-        return redirect(url_for("links.detail", link_id=link_id))
+        try:
+            saved = services.save_link(_owner(), link_id, form.changes())
+        except services.SlugTaken:
+            form.slug.errors.append(rules.MESSAGES["taken"])
+        else:
+            if not saved:
+                abort(404)
+            flash("Link saved.", "success")
+            return redirect(url_for("links.detail", link_id=link_id))
     if request.method == "GET":
         form.fill_from(link)
-    return render_template("links/form.html", form=form, link=link)
+    return _form_page(form, link)
 
 
 @bp.post("/<int:link_id>/pause")

@@ -28,6 +28,47 @@
     form.addEventListener("submit", function (event) { event.preventDefault(); clearTimeout(timer); refresh(); });
   }
 
+  // The owner's time zone: remembered in a cookie (pages show times in it) and sent with the link form, whose
+  // custom date and time it reads. Only while the custom field is empty, so a typed time keeps its zone.
+  var zone = "";
+  try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { zone = ""; }
+  if (zone && /^[A-Za-z0-9_+\-\/]{1,64}$/.test(zone)) {
+    if (document.cookie.indexOf("tz=" + zone) === -1) {
+      document.cookie = "tz=" + zone + "; path=/; max-age=31536000; samesite=lax";
+    }
+    var linkForm = document.querySelector("[data-link-form]");
+    if (linkForm) {
+      var tzField = linkForm.querySelector("input[name=tz]");
+      var custom = linkForm.querySelector("input[name=expires_custom]");
+      if (tzField && custom && !custom.value && tzField.value !== zone) {
+        tzField.value = zone;
+        var help = document.getElementById("expires_custom-help");
+        if (help) help.textContent = "In your time zone (" + zone + "). Used with \u201cCustom date and time\u201d.";
+      }
+    }
+  }
+
+  // Link form: typing a custom date or number picks the matching choice; a preset clears the typed number.
+  var linkFormEl = document.querySelector("[data-link-form]");
+  if (linkFormEl) {
+    var pick = function (selectName, value) {
+      var select = linkFormEl.querySelector("select[name=" + selectName + "]");
+      if (select) select.value = value;
+    };
+    var customInput = linkFormEl.querySelector("input[name=expires_custom]");
+    if (customInput) customInput.addEventListener("input", function () { if (customInput.value) pick("expires_preset", "custom"); });
+    var numberInput = linkFormEl.querySelector("input[name=max_requests]");
+    if (numberInput) numberInput.addEventListener("input", function () { if (numberInput.value) pick("max_requests_preset", "custom"); });
+    var limitSelect = linkFormEl.querySelector("select[name=max_requests_preset]");
+    if (limitSelect && numberInput) {
+      limitSelect.addEventListener("change", function () { if (limitSelect.value !== "custom") numberInput.value = ""; });
+    }
+    var expirySelect = linkFormEl.querySelector("select[name=expires_preset]");
+    if (expirySelect && customInput) {
+      expirySelect.addEventListener("change", function () { if (expirySelect.value !== "custom") customInput.value = ""; });
+    }
+  }
+
   // Present mode: F toggles full screen, D toggles dark/light.
   if (document.body.hasAttribute("data-present")) {
     var fsButton = document.querySelector("[data-present-fullscreen]");

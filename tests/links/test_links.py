@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -107,7 +107,8 @@ def test_create_link_first_becomes_primary(app, client, auth, signed_in):
     assert "No links yet" in client.get("/links").get_data(as_text=True)
     response = auth.post("/links/new", {
         "label": "PyCon talk slides", "channel": "slides", "message": "Say hi!",
-        "expires_on": (utcnow() + timedelta(days=3)).date().isoformat(), "max_requests": "50", "auto_accept": "y",
+        "expires_preset": "custom", "expires_custom": "2099-03-04T15:05", "tz": "UTC",
+        "max_requests_preset": "50", "auto_accept": "y",
     })
     assert response.status_code == 302
     link_id = int(response.location.rsplit("/", 1)[1])
@@ -115,8 +116,7 @@ def test_create_link_first_becomes_primary(app, client, auth, signed_in):
     assert (link.label, link.channel, link.message, link.max_requests, link.auto_accept) == (
         "PyCon talk slides", "slides", "Say hi!", 50, True)
     assert link.is_primary and link.active and link.owner_id == signed_in["id"]
-    # Works through the end of the chosen UTC day.
-    assert link.expires_at == (utcnow() + timedelta(days=4)).replace(hour=0, minute=0, second=0, microsecond=0)
+    assert link.expires_at == datetime(2099, 3, 4, 15, 5, tzinfo=UTC)  # the chosen minute, in the owner's zone
     second = auth.post("/links/new", {"label": "Email signature", "channel": "email"})
     assert not get_link(app, int(second.location.rsplit("/", 1)[1])).is_primary
 
@@ -130,8 +130,14 @@ def test_create_link_first_becomes_primary(app, client, auth, signed_in):
         ({"label": "ok", "max_requests": "0"}, "from 1 to"),
         ({"label": "ok", "max_requests": "100001"}, "from 1 to"),
         ({"label": "ok", "max_requests": "lots"}, "integer"),
-        ({"label": "ok", "expires_on": "2001-01-01"}, "Choose today or a later day"),
-        ({"label": "ok", "expires_on": "tomorrow"}, "date"),
+        ({"label": "ok", "expires_preset": "custom", "expires_custom": "2001-01-01T10:00"}, "a time in the future"),
+        ({"label": "ok", "expires_preset": "custom", "expires_custom": "tomorrow"}, "Not a valid datetime"),
+        ({"label": "ok", "expires_preset": "custom"}, "Type the date and time"),
+        ({"label": "ok", "expires_preset": "1d", "expires_custom": "2099-01-01T10:00"}, "to use the date you typed"),
+        ({"label": "ok", "expires_preset": "keep"}, "Not a valid choice"),
+        ({"label": "ok", "expires_preset": "2y"}, "Not a valid choice"),
+        ({"label": "ok", "max_requests_preset": "custom"}, "Type the number"),
+        ({"label": "ok", "max_requests_preset": "7"}, "Not a valid choice"),
         ({"label": "ok", "channel": "carrier-pigeon"}, "Not a valid choice"),
     ],
 )
@@ -173,7 +179,7 @@ def test_edit_prefills_and_saves(app, client, auth, signed_in):
                           expires_at=(utcnow() + timedelta(days=2)).replace(hour=0, minute=0, second=0, microsecond=0))
     html = client.get(f"/links/{link_id}/edit").get_data(as_text=True)
     assert 'value="Old"' in html and "Hello" in html
-    assert (utcnow() + timedelta(days=1)).date().isoformat() in html  # the last valid day
+    assert re.search(r'<option selected value="keep">Keep: ', html)  # the expiry as it is
     response = auth.post(f"/links/{link_id}/edit", {"label": "New", "channel": "social", "message": ""})
     assert response.status_code == 302 and response.location == f"/links/{link_id}"
     link = get_link(app, link_id)
