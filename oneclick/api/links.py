@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask import current_app
+from marshmallow import ValidationError, fields
 
 from .. import limits
 from ..clock import utcnow
-from ..links import services
+from ..links import rules, services
 from ..links.services import CHANNELS
 from ..urls import external_url
 from . import schemas
@@ -15,6 +16,26 @@ from .errors import ApiError, invalid, not_found
 from .schemas import Body, Bool, Choice, DateTime, Int, Str
 
 CHANNEL_VALUES = tuple(value for value, _ in CHANNELS)
+
+
+class Slug(fields.String):
+    """A link's stable short path: lowercase letters, digits and single hyphens, or null for none."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_none=True, metadata={
+            "description": "The stable short path /@handle/<slug> (needs a handle); null for none. "
+                           "Reserved words are refused.",
+            "maxLength": limits.LINK_SLUG_MAX,
+            "pattern": f"^{rules.SLUG_RE.pattern}$",
+        }, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise ValidationError("Must be a string.")
+        decision = rules.check_slug(value)
+        if not decision.allowed:
+            raise ValidationError(rules.MESSAGES[decision.reason])
+        return value
 
 
 class LinkBody(Body):
@@ -26,6 +47,11 @@ class LinkBody(Body):
     expires_at = DateTime(allow_none=True, description="The link stops taking requests at this time.")
     max_requests = Int(minimum=1, maximum=limits.LINK_MAX_REQUESTS, allow_none=True)
     auto_accept = Bool(description="Accept requests through this link automatically.")
+    slug = Slug()
+    share_stable = Bool(
+        description="True: QR codes, present mode and snippets share the stable path (survives a rotation; "
+                    "stopped by pausing or deleting); false: the token URL (revoked by a rotation)."
+    )
 
 
 class LinkPatchBody(LinkBody):
@@ -53,6 +79,12 @@ def link_json(link, state: str, url: str, funnel) -> dict:
         "active": bool(link.active),
         "state": state,
         "primary": bool(link.is_primary),
+        "slug": link.slug,
+        "share_stable": bool(link.share_stable),
+        "stable_url": services.stable_url(link),
+        "share_url": services.share_url(link),
+        "share_qr_svg_url": services.share_qr_src(link, "svg", external=True),
+        "share_qr_png_url": services.share_qr_src(link, "png", external=True),
         "created_at": iso(link.created_at),
         "stats": {"clicks": funnel.clicks, "requests": funnel.requests, "accepted": funnel.accepted},
     }
@@ -63,6 +95,20 @@ def _detail_json(link_id: int):
     if info is None:
         raise not_found("You have no link with this id.")
     return link_json(info.link, info.state, info.url, info.funnel)
+
+
+def _check_share(owner, data: dict, link=None) -> None:
+    """Refuse a slug without a handle, a slug another link uses, and sharing a stable path the link lacks."""
+    slug = data.get("slug", link.slug if link is not None else None)
+    share_stable = data.get("share_stable", bool(link.share_stable) if link is not None else False)
+    if data.get("slug") and not owner.handle:
+        raise invalid("Some fields are not valid.", {"slug": rules.MESSAGES["no_handle"]})
+    if share_stable and not slug:
+        raise invalid("Some fields are not valid.", {"share_stable": rules.MESSAGES["needs_slug"]})
+
+
+def _taken() -> ApiError:
+    return invalid("Some fields are not valid.", {"slug": rules.MESSAGES["taken"]})
 
 
 def _check_future(data: dict) -> None:
@@ -85,11 +131,14 @@ def list_links():
 def create_link(data: dict):
     """Create a link; the first one becomes the primary link."""
     _check_future(data)
+    _check_share(acting_user(), data)
     try:
         link = services.create_link(acting_user(), services.LinkFields(**data))
     except services.LinkLimitReached as exc:
         limit = current_app.config["LINKS_MAX_PER_OWNER"]
         raise ApiError(409, "link_limit_reached", f"You already have {limit} links, the most allowed.") from exc
+    except services.SlugTaken as exc:
+        raise _taken() from exc
     return _detail_json(link.id)
 
 
@@ -139,7 +188,11 @@ def update_link(data: dict, link_id: int):
     link = services.get_owned_link(owner, link_id)
     if link is None:
         raise not_found("You have no link with this id.")
-    services.change_link(owner, link_id, data)
+    _check_share(owner, data, link)
+    try:
+        services.save_link(owner, link_id, data)
+    except services.SlugTaken as exc:
+        raise _taken() from exc
     return _detail_json(link_id)
 
 

@@ -300,6 +300,13 @@ class Link(Out):
     active = _bool("False while paused.")
     state = _enum(["ok", "paused", "expired", "full"])
     primary = _bool("The link /@handle leads to.")
+    slug = _s("The stable short path's last part, or null.", allow_none=True)
+    share_stable = _bool("True when QR codes, present mode and snippets share the stable path.")
+    stable_url = _s("The stable short path /@handle/<slug> (survives a rotation), or null without one that works.",
+                    allow_none=True)
+    share_url = _s("What QR codes, present mode and snippets share: stable_url when chosen, else url.")
+    share_qr_svg_url = _s("The QR code of share_url (SVG).")
+    share_qr_png_url = _s("The QR code of share_url (PNG).")
     created_at = _time()
     stats = fields.Nested(LinkStats)
 
