@@ -27,7 +27,9 @@ def _watch_parent(parent: int, interval: float = 0.5) -> None:
         while os.getppid() == parent:
             time.sleep(interval)
         logging.getLogger(__name__).warning("the server (pid %s) is gone: stopping the consumer", parent)
-        os.kill(os.getpid(), signal.SIGINT)
+        os.kill(os.getpid(), signal.SIGINT)  # graceful: running deliveries finish
+        time.sleep(15)
+        os._exit(1)  # still here (stuck, or the signal came before any handler): stop for good
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
@@ -39,6 +41,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="don't schedule the periodic tasks here (another consumer does)")
     parser.add_argument("--parent", type=int, default=None, help="stop when this process is gone")
     args = parser.parse_args(argv)
+    # A background job of a shell starts with SIGINT ignored: take it back, so a stop request is never lost.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s [consumer %(process)d] %(levelname)s %(message)s")
 
     from . import create_app

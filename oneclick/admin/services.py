@@ -246,3 +246,35 @@ def refuse_ticket(actor: User | None, ticket_public_id: str, now: datetime) -> D
     _audit(actor, "refuse_request", ticket.user, f"{ticket.kind} request refused", now)
     db.session.commit()
     return Decision(True, "ok")
+
+
+# --- Mail that could not be delivered ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MailQueueReport:
+    """What /admin/mail shows: mails that failed for good (newest first) and how many still wait to be sent."""
+
+    failed: list
+    waiting: int
+
+
+def mail_queue_report() -> MailQueueReport:
+    """List the mails that failed for good, and count those still queued."""
+    from .. import mailqueue
+
+    return MailQueueReport(failed=mailqueue.failed_mails(), waiting=mailqueue.waiting_count())
+
+
+def retry_mail(actor: User, mail_id: int, now: datetime) -> bool:
+    """Put a failed mail back in the queue (sent again from the start of its back-off); False when it is not a
+    failed mail (already retried, sent, or no such id). Audited; the queue takes it after the commit."""
+    from .. import mailqueue
+
+    mail = mailqueue.retry(mail_id, now)
+    if mail is None:
+        db.session.rollback()
+        return False
+    _audit(actor, "retry_mail", None, f"mail {mail.id} to {mail.to_address}: {mail.subject}"[:500], now)
+    db.session.commit()
+    return True

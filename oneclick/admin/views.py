@@ -110,3 +110,19 @@ def refuse(public_id: str):
     ok = decision.allowed
     flash("Request closed." if ok else services.explain(decision), "success" if ok else "error")
     return redirect(url_for("admin.index"))
+
+
+@bp.get("/mail")
+def mail():
+    """Mails the queue gave up on (with the last error), and how many still wait to be sent."""
+    return render_template("admin/mail.html", report=services.mail_queue_report())
+
+
+@bp.post("/mail/<int:mail_id>/retry")
+def retry_mail(mail_id: int):
+    """Put a failed mail back in the queue."""
+    if services.retry_mail(_me(), mail_id, utcnow()):
+        flash("The mail is queued again.", "success")
+    else:
+        flash("That mail is not waiting for a retry (already sent, retried, or gone).", "error")
+    return redirect(url_for("admin.mail"))

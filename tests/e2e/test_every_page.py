@@ -16,7 +16,7 @@ import pytest
 
 from oneclick.clock import utcnow
 from oneclick.extensions import db
-from oneclick.models import Block, Connection, GuestConfirmation, LinkDailyStat
+from oneclick.models import Block, Connection, GuestConfirmation, LinkDailyStat, MailOutbox
 from oneclick.tokens import sign_guest_confirmation
 
 from ..factories import (
@@ -120,6 +120,13 @@ def _data(app):
         guest = GuestConfirmation(owner_id=ada.id, link_id=primary.id, email="guest@example.com", name="Guest",
                                   note="From the talk")
         db.session.add(guest)
+        db.session.add(MailOutbox(
+            idempotency_key="e2e-failed", to_address="person.with.a.long.address@university.example.org",
+            subject="Confirm your request to connect with Ada Lovelace", body="…", status="failed", attempts=12,
+            next_attempt_at=now, created_at=now,
+            last_error="SMTPRecipientsRefused: {'person.with.a.long.address@university.example.org':"
+                       " (550, b'5.1.1 mailbox unavailable')}",
+        ))
         db.session.commit()
         set_quota(ada, invitations_sent=2)
         make_invitation(ada, grace, how_known="colleague", message="We worked on COBOL together.")
@@ -242,7 +249,8 @@ def test_every_page_fits_a_phone_and_passes_axe(browser, live_server, app):
     }
     member = {"member-dashboard": "/dashboard", "member-links": "/links", "member-requests": "/requests",
               "member-connections": "/connections", "member-invitations": "/invitations"}
-    admin = {"admin": "/admin/", "admin-search": "/admin/?q=ada", "admin-member": f"/admin/members/{d['ada']}"}
+    admin = {"admin": "/admin/", "admin-search": "/admin/?q=ada", "admin-member": f"/admin/members/{d['ada']}",
+             "admin-mail": "/admin/mail"}
 
     failures: list[str] = []
     for size, (width, height) in SIZES.items():
