@@ -138,6 +138,11 @@ class Defaults:
     QR_FAST_PATH = True
     QR_MAX_AGE = 7 * 24 * 3600  # Cache-Control max-age of QR images (a rotated link gets a new URL anyway)
     QR_RENDER_LIMIT_PER_IP = "120 per minute"  # QR renders (cache misses only) from one address
+    # Warn the owner (dashboard, links list, a mail and a notification once) when a link has less than this many
+    # hours left before it expires, or has used at least this percentage of its request limit.
+    LINK_WARN_EXPIRY_HOURS = 24
+    LINK_WARN_REQUESTS_PERCENT = 80
+    NOTIFICATIONS_PAGE_SIZE = 25  # events per page on /notifications
 
     # --- JSON API: personal access tokens, per-token rate limit ------------------------------------
     API_RATE_LIMIT = "300 per minute"  # requests per token (requests without a valid token: per address)

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Date,
@@ -74,8 +75,8 @@ class User(UserMixin, db.Model):
     requests_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Vanity URL /@handle leads to the owner's primary link while enabled.
     vanity_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Email to the owner about new requests: "off", "instant" or "daily".
-    notify_mode: Mapped[str] = mapped_column(String(10), default="off")
+    # Email to the owner about new requests: "off", "instant" (the default) or "daily".
+    notify_mode: Mapped[str] = mapped_column(String(10), default="instant", server_default="instant")
     # Daily digest: requests newer than this have not been mailed yet.
     notify_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -476,6 +477,59 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+# --- Notifications ---------------------------------------------------------------------------------------
+
+
+class Notification(db.Model):
+    """One event on a member's notifications page, written in the transaction of the change that caused it.
+
+    ``kind``: "request_received", "request_accepted", "invitation_accepted", "link_expiring" or "link_requests".
+    ``subject_id`` is the request, invitation or link it is about (no foreign key: the event outlives it);
+    ``payload`` holds the little the page says (names, a label, counts), fixed when the event happened.
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        # The page: a member's events newest first (keyset on id).
+        Index("ix_notifications_user_id", "user_id", "id"),
+        # The header's unread count.
+        Index(
+            "ix_notifications_unread",
+            "user_id",
+            sqlite_where=text("read_at IS NULL"),
+            postgresql_where=text("read_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(24))
+    subject_id: Mapped[int | None] = mapped_column(Integer)
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LinkWarning(db.Model):
+    """A warning sent about a link ("expiring" or "requests"): at most one per link and kind.
+
+    ``fired_for`` is the expiry (ISO time) or the request limit it was sent for: a new expiry or a new limit
+    re-arms the warning, a rotation or a pause does not (the expiry and the count carry over).
+    """
+
+    __tablename__ = "link_warnings"
+    __table_args__ = (
+        UniqueConstraint("link_id", "kind"),
+        CheckConstraint("kind IN ('expiring', 'requests')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("invite_links.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))
+    fired_for: Mapped[str] = mapped_column(String(40))
+    fired_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 # --- Mail outbox -----------------------------------------------------------------------------------------
