@@ -110,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     from .links.images import share_image  # noqa: F401 - adds the background and slide routes to links_bp
     from .links.views import bp as links_bp
     from .main.views import bp as main_bp
+    from .notifications.views import bp as notifications_bp
     from .ops.views import bp as ops_bp
 
     app.register_blueprint(main_bp)
@@ -122,3 +123,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(links_bp)
     app.register_blueprint(landing_bp)
     app.register_blueprint(ops_bp)
+    app.register_blueprint(notifications_bp)

@@ -1,6 +1,6 @@
 """Every operator command group, registered in one place (each feature keeps its commands in its cli.py).
 
-``flask --app oneclick users|support|tokens|invitations|requests|notify ...``
+``flask --app oneclick users|support|tokens|invitations|requests|notify|links ...``
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ def register(app: Flask) -> None:
     from .demo import demo_command
     from .inbox.cli import notify_cli, requests_cli
     from .invitations.cli import invitations_cli
+    from .links.cli import links_cli
 
-    for group in (users, support, tokens, invitations_cli, requests_cli, notify_cli, demo_command):
+    for group in (users, support, tokens, invitations_cli, requests_cli, notify_cli, demo_command, links_cli):
         app.cli.add_command(group)

@@ -73,3 +73,19 @@ def send_invitation(to: str, sender_name: str, recipient_name: str, message: str
     text = render_template("email/invitation.txt", sender_name=sender_name, recipient_name=recipient_name,
                            recipient_email=to, message=message, member=member, url=url)
     send_mail(to, f"{' '.join(sender_name.split())} invites you to connect on oneclick", text)
+
+
+def send_request_accepted(to: str, owner_name: str, member: bool) -> None:
+    """Tell a requester (a member at their verified address, or a guest at the address they confirmed) that
+    ``owner_name`` accepted their request. Never sent for a declined request, so it tells nothing else."""
+    url = external_url("inbox.connections" if member else "auth.register")
+    text = render_template("email/request_accepted.txt", owner_name=owner_name, member=member, url=url)
+    send_mail(to, f"{' '.join(owner_name.split())} accepted your request to connect", text)
+
+
+def send_link_warning(to: str, owner_name: str, link_id: int, label: str, warning: str) -> None:
+    """Warn an owner once that one of their links will soon stop working (``warning``: "Expires in 20 hours",
+    "8 of 10 requests used")."""
+    text = render_template("email/link_warning.txt", owner_name=owner_name, label=label, warning=warning,
+                           url=external_url("links.detail", link_id=link_id))
+    send_mail(to, f'Your link "{label}": {warning[:1].lower()}{warning[1:]}', text)

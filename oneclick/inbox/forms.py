@@ -176,9 +176,9 @@ class NotifyForm(FlaskForm):
     notify_mode = RadioField(
         "Email me about new requests",
         choices=[
-            SelectChoice("off", "Never — I'll check the app"),
-            SelectChoice("instant", "Right away, one email per request"),
+            SelectChoice("instant", "Right away, one email per request (the default)"),
             SelectChoice("daily", "Once a day, a digest of new requests"),
+            SelectChoice("off", "Never — I'll check the app"),
         ],
         validators=[DataRequired()],
     )

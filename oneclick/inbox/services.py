@@ -29,6 +29,7 @@ from ..models import (
     UTCDateTime,
     new_public_id,
 )
+from ..notifications import services as notifications
 from ..validators import MAX_ID
 from . import rules
 
@@ -241,12 +242,13 @@ def _facts(link, owner: User, requester_id: int | None, email: str, now: datetim
 
 def _place_request(
     link, owner: User, requester_id: int | None, name: str, email: str, note: str, now: datetime
-) -> tuple[SendResult, _Notice | None]:
+) -> tuple[SendResult, list]:
     """Decide (``rules``) and store one request from a verified address through an open link whose row the
-    caller locked.
+    caller locked, with its notifications (the owner's, the requester's when auto-accepted, a request-limit
+    warning when this request reached it).
 
     Does not commit, except that a lost race rolls the whole transaction back (the caller's writes too).
-    The caller rolls back on "daily_cap" and commits otherwise, then sends the notice.
+    The caller rolls back on "daily_cap"; otherwise it queues the returned mails (``_send_notice``) and commits.
     """
     owner_id, owner_name = owner.id, owner.name
     who = {"owner_name": owner_name, "owner_public_id": owner.public_id}
@@ -254,8 +256,8 @@ def _place_request(
     decision = rules.can_send(facts, rules.Limits.from_config(current_app.config))
     if not decision.allowed:
         if decision.reason == "already_pending":
-            return SendResult("already_pending", request_id=existing.id, since=existing.created_at, **who), None
-        return SendResult(decision.reason, **who), None
+            return SendResult("already_pending", request_id=existing.id, since=existing.created_at, **who), []
+        return SendResult(decision.reason, **who), []
     placement = rules.place(facts)
     req = ConnectionRequest(
         owner_id=owner.id,
@@ -277,21 +279,30 @@ def _place_request(
         db.session.rollback()
         existing = _open_request(owner_id, email)
         if existing is None:  # pragma: no cover - the winner was decided between our two statements
-            return SendResult("already_connected", **who), None
-        return SendResult("already_pending", request_id=existing.id, since=existing.created_at, **who), None
+            return SendResult("already_connected", **who), []
+        return SendResult("already_pending", request_id=existing.id, since=existing.created_at, **who), []
     if placement.connect:
         _connect(owner, req.requester_id, email, name, link.id, now)
     result = SendResult(placement.outcome, request_id=req.id, since=now, **who)
-    notice = None
+    mails: list = []
     if placement.notify:
-        notice = _Notice(owner.email, owner_name, name, email, note or "", link.label, placement.connect)
-    return result, notice
+        mails.append(_Notice(owner.email, owner_name, name, email, note or "", link.label, placement.connect))
+    if placement.status != "declined":  # a blocked sender's request is never announced
+        notifications.request_received(owner.id, req.id, name, link.label, placement.connect, now)
+    if placement.connect:  # the sender proved the address: a member's verified account or a confirmed guest
+        mails.append(notifications.request_accepted(owner, req.id, requester_id, email, True, now))
+    mails.append(notifications.link_requests_warning(link, now))
+    return result, mails
 
 
-def _send_notice(notice: _Notice | None) -> None:
-    if notice is not None:
-        _notify_instant(notice.to, notice.owner_name, notice.name, notice.email, notice.note, notice.link_label,
-                        notice.auto)
+def _send_notice(mails: list) -> None:
+    """Send what a committed request decided: the owner's instant mail, an acceptance, a link warning."""
+    for notice in mails:
+        if isinstance(notice, _Notice):
+            _notify_instant(notice.to, notice.owner_name, notice.name, notice.email, notice.note, notice.link_label,
+                            notice.auto)
+        else:
+            notifications.send_mails([notice])
 
 
 def send_request(token: str, requester: User, name: str, email: str, note: str, now: datetime) -> SendResult:
@@ -630,7 +641,8 @@ def new_request_count(owner_id: int, seen_at: datetime | None) -> int:
 def decide_requests(owner: User, ids: list[int], action: str, now: datetime) -> int:
     """Accept, decline, or decline and block the owner's pending requests among ``ids``; return how many.
 
-    Ids of other owners' requests, or of requests already decided, are ignored. Declining is silent.
+    Ids of other owners' requests, or of requests already decided, are ignored. Declining is silent; accepting
+    tells each requester (``notifications.request_accepted``: in the app and by mail, queued in this transaction).
     """
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
@@ -642,14 +654,19 @@ def decide_requests(owner: User, ids: list[int], action: str, now: datetime) -> 
         update(cr)
         .where(cr.owner_id == owner.id, cr.id.in_(wanted), cr.status == "pending")
         .values(status="accepted" if action == "accept" else "declined", decided_at=now)
-        .returning(cr.id, cr.requester_id, cr.requester_email, cr.name, cr.link_id),
+        .returning(cr.id, cr.requester_id, cr.requester_email, cr.name, cr.link_id, cr.email_confirmed_at),
         execution_options={"synchronize_session": False},
     ).all()
+    mails = []
     for row in rows:
         if action == "accept":
             _connect(owner, row.requester_id, row.requester_email, row.name, row.link_id, now)
+            mails.append(notifications.request_accepted(
+                owner, row.id, row.requester_id, row.requester_email, row.email_confirmed_at is not None, now
+            ))
         elif action == "block":
             _insert_block(owner.id, row.requester_email, now)
+    notifications.send_mails(mails)  # accepted only (declining is silent); queued in this transaction
     db.session.commit()
     return len(rows)
 

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import audit, emails
 from ..extensions import db
 from ..models import Captcha, Connection, Invitation, SupportTicket, User
+from ..notifications import services as notifications
 from . import captcha as captchas
 from . import rules
 from .quota import QuotaSummary, locked_quota_row, quota_summary, sent_since, settings, snapshot
@@ -512,6 +513,8 @@ def respond(user: User, public_id: str, action: str, now: datetime) -> Decision 
             sender = db.session.get(User, inv.sender_id)
             _connect_one_way(sender, user, now)
             _connect_one_way(user, sender, now)
+            # The sender hears of it as their sent list names the recipient; other answers tell them nothing.
+            notifications.invitation_accepted(sender.id, inv.id, inv.recipient_name or inv.recipient_email, now)
             # Any other open invitation between the two (the other way round, or the same way addressed once
             # from the member list and once by address) is answered by this acceptance too.
             db.session.execute(

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from ..clock import utcnow
 from ..inbox.services import dashboard_summary
 from ..invitations.services import quota_summary
+from ..notifications.services import link_alerts
 
 bp = Blueprint("main", __name__)
 
@@ -26,4 +27,4 @@ def dashboard():
     """Show the owner's dashboard: requests, connections, clicks and the links funnel."""
     me, now = current_user._get_current_object(), utcnow()
     return render_template("main/dashboard.html", summary=dashboard_summary(me, now),
-                           invite_quota=quota_summary(me, now))
+                           invite_quota=quota_summary(me, now), link_alerts=link_alerts(me, now))

@@ -406,7 +406,7 @@ def test_unblock_another_owners_block_is_404(client, auth, world, app):
 
 def test_notification_preference(client, auth, world, app):
     auth.login("ada@example.com")
-    assert re.search(r'<input checked[^>]*value="off"', body(client.get("/settings/notifications")))
+    assert re.search(r'<input checked[^>]*value="instant"', body(client.get("/settings/notifications")))  # default
     response = auth.post("/settings/notifications", {"notify_mode": "daily"})
     assert response.status_code == 302
     with app.app_context():

@@ -1,0 +1,1 @@
+"""Notifications: the in-app events page, acceptance mails and warnings before a link stops working."""
