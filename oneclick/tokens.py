@@ -147,6 +147,29 @@ def is_second_press(marker: str | None, started: str | None) -> bool:
     return payload == hashlib.sha256(started.encode()).hexdigest()[:32]
 
 
+CLICK_COUNTED_SALT = "oneclick.click-counted.v1"
+
+
+def sign_click_counted(public_id: str) -> str:
+    """Return the marker a landing page's request form carries when its visit was counted as a click.
+
+    A request posted without it (from a browser the bot filter took for a scanner, a page served to a HEAD, or
+    no page at all) counts the click then, so a link never shows more requests than clicks. It names the link
+    only (the same for every visitor), so the cached guest page holds it.
+    """
+    return signer(CLICK_COUNTED_SALT).sign(public_id).decode("ascii")
+
+
+def is_click_counted(marker: str | None, public_id: str) -> bool:
+    """Return True when ``marker`` is our click-counted marker for the link with this public id."""
+    if not marker or len(marker) > 200:
+        return False
+    try:
+        return signer(CLICK_COUNTED_SALT).unsign(marker).decode("ascii") == public_id
+    except (BadSignature, UnicodeError):
+        return False
+
+
 GUEST_CONFIRM_SALT = "oneclick.guest-confirm.v1"
 
 

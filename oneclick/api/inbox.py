@@ -71,6 +71,10 @@ def send_request(data: dict):
     # Every other outcome stored a request (a blocked sender's lands declined): the answer never tells them apart.
     row = db.session.get(ConnectionRequest, result.request_id)
     body = {**_request_body(row), "status": _REQUESTER_STATUS.get(row.status, "pending")}
+    if result.outcome != "already_pending":
+        # No landing page was seen: the new request counts its click (without a source), so the link's funnel
+        # never shows more requests than clicks.
+        links.count_arrival(_token_from(data["url"]), user.id, now)
     return body, 200 if result.outcome == "already_pending" else 201
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import session, url_for
+from flask import g, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -41,6 +41,7 @@ class RequestArea:
     csrf_token: str = ""
     started: str = ""
     second: str = ""  # the signed "second press" marker after "That was quick!"
+    counted: str = ""  # the signed "click counted" marker (tokens.sign_click_counted), when this visit counted one
 
 
 def _guest_sent_at(owner_public_id: str) -> datetime | None:
@@ -62,6 +63,7 @@ def request_area(link, token: str, form=None) -> RequestArea:
     state = services.visitor_state(link, viewer, guest_sent_at=guest_sent_at)
     if state.kind not in ("member", "guest", "guest_sent"):
         return RequestArea(state=state, form=None, action="")
+    counted = tokens.sign_click_counted(link.public_id) if click_counted() else ""
     started = second = ""
     if state.kind != "member":
         kept = form.started.data if form is not None else None
@@ -69,7 +71,17 @@ def request_area(link, token: str, form=None) -> RequestArea:
         marker = getattr(getattr(form, "second", None), "data", None)
         second = marker if tokens.is_second_press(marker, started) else ""
     return RequestArea(state=state, form=form, action=url_for("inbox.send", token=token),
-                       csrf_token=generate_csrf(), started=started, second=second)
+                       csrf_token=generate_csrf(), started=started, second=second, counted=counted)
+
+
+def mark_click_counted() -> None:
+    """Note that this request counted the click of its visit: the request form it shows carries the marker."""
+    g.oneclick_click_counted = True
+
+
+def click_counted() -> bool:
+    """Return True when this request counted (or carried the marker of) its visit's click."""
+    return bool(g.get("oneclick_click_counted"))
 
 
 #: Stand-ins for the two per-visitor values of a fresh guest form, filled into a cached page body.
@@ -89,10 +101,19 @@ def is_fresh_guest(link) -> bool:
     return link.owner.public_id not in (session.get(GUEST_KEY) or {})
 
 
-def guest_area_with_slots(token: str) -> RequestArea:
-    """Return a fresh guest's request area with slots in place of its per-visitor values."""
+def guest_area_with_slots(token: str, counted: str = "") -> RequestArea:
+    """Return a fresh guest's request area with slots in place of its per-visitor values.
+
+    ``counted`` is the link's click-counted marker: the same for every visitor, so it is part of the cached page
+    (a visit that counted no click gets the page without it: ``strip_click_marker``).
+    """
     return RequestArea(state=services.VisitorState("guest"), form=None, action=url_for("inbox.send", token=token),
-                       csrf_token=CSRF_SLOT, started=STARTED_SLOT)
+                       csrf_token=CSRF_SLOT, started=STARTED_SLOT, counted=counted)
+
+
+def strip_click_marker(body: str, marker: str) -> str:
+    """Take the click-counted marker out of a cached page served to a visit that counted no click."""
+    return body.replace(f'value="{marker}"', 'value=""', 1)
 
 
 def fill_guest_slots(body: str, now) -> str:

@@ -25,10 +25,11 @@ from .. import tokens
 from ..clock import utcnow
 from ..errors import render_error
 from ..extensions import csrf, limiter
-from ..links.services import resolve_token
+from ..landing.sources import click_source
+from ..links.services import count_arrival, resolve_token
 from ..security import safe_next
 from . import services
-from .area import remember_guest_request, request_area
+from .area import click_counted, mark_click_counted, remember_guest_request, request_area
 from .forms import (
     NOTE_MAX,
     BlockForm,
@@ -132,6 +133,9 @@ def send(token: str):
     """Send a connection request through a link: one button for members, a short form for guests."""
     viewer = _viewer()
     form = MemberRequestForm() if viewer is not None else GuestRequestForm()
+    parsed = tokens.unsign_link(token)
+    if parsed is not None and tokens.is_click_counted(request.form.get("counted"), parsed[0]):
+        mark_click_counted()  # the page it was sent from counted the visit; a page shown again keeps the marker
     if not form.validate():
         if form.csrf_token.errors:
             form.csrf_token.errors = []
@@ -141,7 +145,12 @@ def send(token: str):
                 "Please check the details below and press the button again.",
             )
         return _form_page(token, form, 200)
-    parsed = tokens.unsign_link(token)
+    if not click_counted() and not (viewer is None and form.is_bot()):
+        # Arrived through the link without a counted visit (a browser the bot filter dropped): count it now, so
+        # the funnel never shows more requests than clicks.
+        source = click_source(None, None, request.user_agent.string)
+        if count_arrival(token, viewer.id if viewer is not None else None, utcnow(), source):
+            mark_click_counted()
     if viewer is None:
         return _send_as_guest(token, parsed, form)
     result = services.send_request(token, viewer, viewer.name, viewer.email, "", utcnow())

@@ -9,11 +9,17 @@ from urllib.parse import quote
 from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
 from flask_login import current_user
 
-from .. import qr
+from .. import qr, tokens
 from ..clock import utcnow
 from ..errors import render_error
 from ..extensions import limiter
-from ..inbox.area import fill_guest_slots, guest_area_with_slots, is_fresh_guest
+from ..inbox.area import (
+    fill_guest_slots,
+    guest_area_with_slots,
+    is_fresh_guest,
+    mark_click_counted,
+    strip_click_marker,
+)
 from ..links import services
 from ..urls import external_url
 from . import sources
@@ -66,9 +72,12 @@ def page(token: str):
         return state_page(resolution.state)
     link = resolution.link
     is_owner = current_user.is_authenticated and current_user.id == link.owner_id
-    if request.method == "GET" and not is_owner and not is_probably_bot(request.user_agent.string, request.headers):
+    counted = request.method == "GET" and not is_owner and not is_probably_bot(request.user_agent.string,
+                                                                                 request.headers)
+    if counted:
         services.record_click(link.id, now, click_source())
-    return _landing_body(link, token, is_owner, now), 200, PRIVATE_HEADERS
+        mark_click_counted()  # the request form carries the marker: its request won't count the click again
+    return _landing_body(link, token, is_owner, now, counted), 200, PRIVATE_HEADERS
 
 
 def click_source() -> tuple[str, str | None, str]:
@@ -77,7 +86,7 @@ def click_source() -> tuple[str, str | None, str]:
     return sources.click_source(request.headers.get("Referer"), utm, request.user_agent.string)
 
 
-def _landing_body(link, token: str, is_owner: bool, now) -> str:
+def _landing_body(link, token: str, is_owner: bool, now, counted: bool) -> str:
     """Render the landing page; for a fresh guest, from a per-process cache of the page with two slots.
 
     The cache key is the link's whole snapshot (owner included) plus the token, so an edit, pause or rotation
@@ -90,8 +99,10 @@ def _landing_body(link, token: str, is_owner: bool, now) -> str:
     body = cache.get(key)
     if body is None:
         body = render_template("landing/page.html", link=link, owner=link.owner, token=token, is_owner=False,
-                               area=guest_area_with_slots(token))
+                               area=guest_area_with_slots(token, tokens.sign_click_counted(link.public_id)))
         cache.put(key, body)
+    if not counted:  # a HEAD, or a browser taken for a scanner: its request, if any, counts the click
+        body = strip_click_marker(body, tokens.sign_click_counted(link.public_id))
     return fill_guest_slots(body, now)
 
 

@@ -257,6 +257,21 @@ def record_click(link_id: int, now: datetime, source: clicks.Source | None = Non
     db.session.commit()
 
 
+def count_arrival(token: str, viewer_id: int | None, now: datetime, source: clicks.Source | None = None) -> bool:
+    """Count the click of a request that arrived through a link without a counted visit; True when counted.
+
+    The landing page counts a click per person's visit and its form says so (tokens.sign_click_counted); a
+    request posted without that marker (a browser the bot filter took for a scanner, the API) counts one here,
+    on the same batched path, so a link never shows more requests than clicks. Not for the owner, nor for a link
+    that takes no requests now.
+    """
+    resolution = resolve_token(token, now)
+    if not resolution.ok or resolution.link.owner_id == viewer_id:
+        return False
+    record_click(resolution.link.id, now, source)
+    return True
+
+
 # --- Owner operations ------------------------------------------------------------------------------
 
 

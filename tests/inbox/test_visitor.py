@@ -502,6 +502,7 @@ def test_request_never_touches_invitation_counters(client, owner, app):
     with app.app_context():
         tables = [t for t in db.metadata.sorted_tables
                   if t.name not in {"connection_requests", "connections", "users", "invite_links", "link_daily_stats",
+                                    "link_source_stats",
                                     "guest_confirmations", "mail_outbox", "notifications"}]
         before = {t.name: db.session.scalar(select(func.count()).select_from(t)) for t in tables}
     guest_request(client, app, owner["token"])
