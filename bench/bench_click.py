@@ -33,6 +33,8 @@ BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.
 BOT = "curl/8.5.0"
 REQUESTS_RE = re.compile(r"(\d+) requests in")
 RPS_RE = re.compile(r"Requests/sec:\s+([\d.]+)")
+P99_RE = re.compile(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
+UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
 def seed(settings: dict[str, str]) -> str:
@@ -62,21 +64,28 @@ def clicks(settings: dict[str, str]) -> int:
     engine = sa.create_engine(settings["SQLALCHEMY_DATABASE_URI"])
     with engine.connect() as conn:
         total = conn.exec_driver_sql("SELECT COALESCE(SUM(clicks), 0) FROM link_daily_stats").scalar()
+        # Every counted click has its source too (one device row per click).
+        devices = conn.exec_driver_sql(
+            "SELECT COALESCE(SUM(count), 0) FROM link_source_stats WHERE kind = 'device'").scalar()
+        if int(devices) != int(total):
+            raise SystemExit(f"source counts ({devices}) differ from clicks ({total})")
     engine.dispose()
     return int(total)
 
 
 def run_wrk(url: str, seconds: int, connections: int, user_agent: str = BROWSER,
-            headers: dict | None = None) -> tuple[float, int]:
-    """Return (requests/s, completed requests) for ``url``; fail on any answer but 2xx/304."""
+            headers: dict | None = None) -> tuple[float, int, float]:
+    """Return (requests/s, completed requests, p99 latency in ms) for ``url``; fail on any answer but 2xx/304."""
     threads = min(2, connections)
-    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "-H", f"User-Agent: {user_agent}"]
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-H", f"User-Agent: {user_agent}"]
     for key, value in (headers or {}).items():
         cmd += ["-H", f"{key}: {value}"]
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
     if "Non-2xx or 3xx responses" in out:
         raise RuntimeError(f"errors while benchmarking {url}:\n{out}")
-    return float(RPS_RE.search(out).group(1)), int(REQUESTS_RE.search(out).group(1))
+    p99 = P99_RE.search(out)
+    p99_ms = float(p99.group(1)) * UNIT_MS[p99.group(2)] if p99 else float("nan")
+    return float(RPS_RE.search(out).group(1)), int(REQUESTS_RE.search(out).group(1)), p99_ms
 
 
 def etag_of(url: str) -> str:
@@ -108,7 +117,7 @@ def in_process(settings: dict[str, str], token: str, samples: int = 400) -> list
     client = app.test_client()
     paths = {
         "bare route": ("/_bench/bare", BROWSER),
-        "landing page, counted click": (f"/c/{token}", BROWSER),
+        "landing page, counted click": (f"/c/{token}?utm_source=newsletter", BROWSER),
         "landing page, bot (not counted)": (f"/c/{token}", BOT),
         "QR PNG, cached": (f"/c/{token}/qr.png", BROWSER),
         "sign-in form page, reference": ("/login", BROWSER),
@@ -117,7 +126,7 @@ def in_process(settings: dict[str, str], token: str, samples: int = 400) -> list
     for i in range(samples + 50):
         for name, (path, agent) in paths.items():
             start = time.process_time()
-            response = client.get(path, headers={"User-Agent": agent})
+            response = client.get(path, headers={"User-Agent": agent, "Referer": "https://www.linkedin.com/feed/"})
             elapsed = time.process_time() - start
             assert response.status_code == 200, (path, response.status_code)
             if i >= 50:
@@ -149,7 +158,9 @@ def main() -> None:
             landing_runs += 1
             paths = {  # name: (url, user agent, extra headers); the bare route first in every round
                 "bare route": (server.url + "/_bench/bare", BROWSER, None),
-                "landing page, counted click": (landing, BROWSER, None),
+                # Counted with its source: a referring host, a utm_source and the device class.
+                "landing page, counted click": (landing + "?utm_source=newsletter", BROWSER,
+                                                {"Referer": "https://www.linkedin.com/feed/"}),
                 "landing page, bot (not counted)": (landing, BOT, None),
                 "QR PNG, rendered before": (landing + "/qr.png", BROWSER, None),
                 "QR SVG, rendered before": (landing + "/qr.svg", BROWSER, None),
@@ -162,10 +173,12 @@ def main() -> None:
             # alike, and each round's ratios are taken against that round's bare route.
             rates: dict[str, list[float]] = {name: [] for name in paths}
             ratios: dict[str, list[float]] = {name: [] for name in paths}
+            p99s: dict[str, list[float]] = {name: [] for name in paths}
             for _ in range(rounds):
                 for name, (target, agent, headers) in paths.items():
-                    rate, n = run_wrk(target, seconds, connections, user_agent=agent, headers=headers)
+                    rate, n, p99 = run_wrk(target, seconds, connections, user_agent=agent, headers=headers)
                     rates[name].append(rate)
+                    p99s[name].append(p99)
                     ratios[name].append(rate / rates["bare route"][-1])
                     if name == "landing page, counted click":
                         counted += n
@@ -179,15 +192,18 @@ def main() -> None:
         db_name = "PostgreSQL" if url.startswith("postgresql") else "SQLite (WAL)"
         rows = [
             ("when", now_stamp()),
+            ("load", "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg()) + " (2 CPUs shared)"),
             ("database", db_name),
             ("server", f"gunicorn, {workers} sync workers; wrk -t2 -c{connections}; {rounds} rounds of {seconds}s"),
+            ("latency", "p99 = median over the rounds of wrk's 99th percentile (max = the worst round)"),
             ("CPUs", str(os.cpu_count())),
         ]
         for name in paths:
             ratio = statistics.median(ratios[name])
             spread = f"{min(ratios[name]):.2f}-{max(ratios[name]):.2f}"
             target = f"  (target {targets[name]})" if name in targets else ""
-            rows.append((name, f"{statistics.median(rates[name]):8.0f} req/s  ratio {ratio:.2f} [{spread}]{target}"))
+            p99 = f"p99 {statistics.median(p99s[name]):6.1f} ms (max {max(p99s[name]):.1f})"
+            rows.append((name, f"{statistics.median(rates[name]):8.0f} req/s  ratio {ratio:.2f} [{spread}]  {p99}{target}"))
         rows += [
             ("worker RSS after the runs", ", ".join(f"{mb:.0f} MB" for mb in rss) + "  (target <= 100 MB)"),
             ("clicks recorded / counted requests", f"{recorded} / {counted}"),
