@@ -203,7 +203,8 @@ def main() -> None:
             spread = f"{min(ratios[name]):.2f}-{max(ratios[name]):.2f}"
             target = f"  (target {targets[name]})" if name in targets else ""
             p99 = f"p99 {statistics.median(p99s[name]):6.1f} ms (max {max(p99s[name]):.1f})"
-            rows.append((name, f"{statistics.median(rates[name]):8.0f} req/s  ratio {ratio:.2f} [{spread}]  {p99}{target}"))
+            rate = statistics.median(rates[name])
+            rows.append((name, f"{rate:8.0f} req/s  ratio {ratio:.2f} [{spread}]  {p99}{target}"))
         rows += [
             ("worker RSS after the runs", ", ".join(f"{mb:.0f} MB" for mb in rss) + "  (target <= 100 MB)"),
             ("clicks recorded / counted requests", f"{recorded} / {counted}"),
