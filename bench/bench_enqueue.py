@@ -123,6 +123,9 @@ def main() -> None:
     queued = queues["queued, Redis"][0].queue_size() + queues["queued, SQLite"][0].queue_size()
     for storage, _ in queues.values():
         storage.flush_all()
+    from oneclick.clicks import flush_all
+
+    flush_all()  # the requests' clicks, before the database goes
     drop()
     base = statistics.median(samples["no mail"])
     rows = [("date", now_stamp()), ("database", "PostgreSQL" if "postgresql" in url else "SQLite (WAL)"),
