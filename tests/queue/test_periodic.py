@@ -85,3 +85,14 @@ def test_the_sweeper_job_sends_a_mail_whose_enqueue_was_lost(app):
     with app.app_context():
         assert [m["To"] for m in outbox()] == ["x@example.org"]
         assert db.session.scalar(select(MailOutbox.status)) == "sent"
+
+
+def test_the_link_warnings_job_warns_once_before_a_link_expires(app):
+    with app.app_context():
+        owner = make_user(email="ada@example.com", name="Ada Lovelace")
+        make_invite_link(owner, label="Conference badge", expires_at=utcnow() + timedelta(hours=2))
+    tasks.link_warnings()
+    tasks.link_warnings()  # hourly: the warning goes once per link and expiry
+    with app.app_context():
+        assert [(m["To"], m["Subject"].startswith('Your link "Conference badge"')) for m in outbox()] == [
+            ("ada@example.com", True)]
