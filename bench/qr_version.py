@@ -28,6 +28,7 @@ def main() -> None:
         ("link", f"{public_url}/c/{token}"),
         ("link, rotated 300x", f"{public_url}/c/{rotated}"),
         ("vanity", f"{public_url}/@ada-lovelace"),
+        ("stable path", f"{public_url}/@ada-lovelace/slides"),
     ]
     print(f"token length: {len(token)} characters ({token})")
     print(f"{'URL':<20} {'chars':>5}  " + "  ".join(f"{level:>10}" for level in qr.ECC_LEVELS))

@@ -28,10 +28,12 @@ SKIP_ENDPOINTS = {"static", "auth.logout"}  # signing out would only end the ses
 NAME_RE = re.compile(r'<(?:input|textarea|select)[^>]*\bname="([^"]+)"')
 COMMON_NAMES = ["after", "q", "status", "link", "source", "next", "page", "cursor", "email", "name", "password",
                 "note", "message", "label", "channel", "expires_on", "max_requests", "amount", "headline", "handle",
+                "expires_preset", "expires_custom", "tz", "max_requests_preset", "slug", "share_stable",
                 "text", "qr", "qr_size", "qr_ecc", "qr_border", "download", "ids", "action", "enabled", "captcha_id",
                 "captcha_answer", "how_known", "notify_mode", "token", "kind", "format", "reason"]
 TROUBLE = ["", " ", "0", "-1", "1", "²-1", "1-²", "٣", "１２", "1-" + str(2**64), str(2**64), str(2**63), "1e309",
            "nan", "inf", "9999-12-31", "0001-01-01", "0000-00-00", "2026-02-30", "10000-01-01", "\x00", "a\r\nb",
+           "9999-12-31T23:59", "0001-01-01T00:00", "Pacific/Kiritimati", "Etc/GMT+12", "custom", "keep", "stable",
            "a\u2028b", "\x85", "%", "%00", "' OR 1=1 --", "<script>x</script>", "y", "on", "true", "false",
            "x" * 5000, "1" * 40, "accept", "block", "pending", "instant", "email", "link", "//evil.example",
            "https://evil.example/", "javascript:alert(1)", "\ud7ff", "😀" * 50]

@@ -159,8 +159,8 @@ class LinkForm(FlaskForm):
                 zone, self.tz.data = UTC, "UTC"
             try:
                 moment = custom.replace(tzinfo=zone).astimezone(UTC)
-            except (OverflowError, ValueError):
-                moment = datetime.max.replace(tzinfo=UTC)
+            except (OverflowError, ValueError):  # beyond year 1 or 9999 once in UTC
+                moment = (datetime.max if custom.year > 1 else datetime.min).replace(tzinfo=UTC)
             if moment <= now:
                 self.expires_custom.errors.append("Choose a time in the future.")
                 return False

@@ -100,10 +100,12 @@ def _data(app):
         grace = make_user(email="grace@example.com", name="Grace Hopper")
         primary, token = make_invite_link(ada, label="Conference badge", message="Say hello after the talk!",
                                           is_primary=True)
-        other, _ = make_invite_link(ada, label="Email signature with a rather long label", max_requests=50,
+        other, other_token = make_invite_link(ada, label="Email signature with a rather long label", max_requests=50,
                                     expires_at=now + timedelta(days=7))
         make_invite_link(ada, label="Paused meetup link", active=False)
         expired, expired_token = make_invite_link(ada, label="Old flyer", expires_at=now - timedelta(days=1))
+        stable, stable_token = make_invite_link(ada, label="Talk slides", slug="talk-slides", share_stable=True,
+                                                max_requests=37)
         for i in range(30):
             db.session.add(LinkDailyStat(link_id=primary.id, day=(now - timedelta(days=i)).date(), clicks=(i * 7) % 23))
         notes = ["Fortran study group", "We met at the PyCon sprint, table 4 — compilers!", "", "Badge scan"]
@@ -142,6 +144,9 @@ def _data(app):
             "grace": grace.public_id,
             "fresh": fresh.public_id,
             "ada": ada.public_id,
+            "other_token": other_token,
+            "stable": stable.id,
+            "stable_token": stable_token,
         }
 
 
@@ -189,7 +194,7 @@ def _phone_owner_checks(page, base: str, d: dict, failures: list[str]) -> None:
         failures.append(f"phone link chart: axis labels render at {sizes} px (below 11 px)")
     page.goto(base + "/links")
     clipped = page.evaluate(
-        "[...document.querySelectorAll('.links-table th, .links-table td')]"
+        "[...document.querySelectorAll('.link-card h3, .link-card p, .link-card code')]"
         ".filter(e => e.scrollWidth > e.clientWidth + 1)"
         ".map(e => e.textContent.trim())"
     )
@@ -226,6 +231,10 @@ def test_every_page_fits_a_phone_and_passes_axe(browser, live_server, app):
         "link-rotate": f"/links/{d['other']}/rotate",
         "link-delete": f"/links/{d['other']}/delete",
         "present": f"/c/{d['token']}/present",
+        "present-token-url": f"/c/{d['other_token']}/present",
+        "present-stable-path": f"/c/{d['stable_token']}/present",
+        "link-detail-stable": f"/links/{d['stable']}",
+        "link-edit-stable": f"/links/{d['stable']}/edit",
         "requests-pending": "/requests",
         "requests-accepted": "/requests?status=accepted",
         "requests-declined": "/requests?status=declined",

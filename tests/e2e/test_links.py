@@ -28,7 +28,7 @@ def test_create_copy_snippet_and_present(page, live_server, user, screenshots):
 
     page.get_by_role("link", name="Links", exact=True).click()
     expect(page.get_by_role("heading", name="No links yet")).to_be_visible()
-    page.get_by_role("link", name="Create your first link").click()
+    page.get_by_role("link", name="Make your first link").click()
     page.get_by_label("Label").fill("PyCon talk slides")
     page.get_by_label("Where will you put it?").select_option("slides")
     page.get_by_label("Welcome message").fill("Great to meet you at PyCon!")
@@ -89,6 +89,6 @@ def test_create_copy_snippet_and_present(page, live_server, user, screenshots):
 
     # The overview lists the link with its funnel.
     page.goto(live_server.url + "/links")
-    expect(page.get_by_role("link", name="PyCon talk slides")).to_be_visible()
-    expect(page.get_by_role("row", name=re.compile("PyCon talk slides"))).to_contain_text("Active")
+    expect(page.get_by_role("link", name="PyCon talk slides", exact=True)).to_be_visible()
+    expect(page.locator(".link-card", has_text="PyCon talk slides")).to_contain_text("Active")
     page.screenshot(path=str(screenshots / "links-overview.png"), full_page=True)

@@ -262,3 +262,21 @@ def test_someone_elses_link_cannot_be_edited(app, auth, client, owner):
     assert response.status_code == 404
     link = get_link(app, link_id)
     assert (link.label != "Mine", link.slug, link.expires_at) == (True, "talk", datetime(2099, 1, 1, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(
+    "custom,zone,expected",
+    [
+        ("9999-12-31T23:59", "Etc/GMT+12", datetime.max.replace(tzinfo=UTC)),  # past 9999 in UTC: the last moment
+        ("9999-12-31T23:59", "Pacific/Kiritimati", datetime(9999, 12, 31, 9, 59, tzinfo=UTC)),
+        ("0001-01-01T00:00", "Pacific/Kiritimati", None),  # before year 1 in UTC: the past
+    ],
+)
+def test_custom_expiry_at_the_ends_of_time(app, auth, owner, custom, zone, expected):
+    response = auth.post("/links/new", {"label": "Edge", "channel": "other", "expires_preset": "custom",
+                                        "expires_custom": custom, "tz": zone})
+    if expected is None:
+        assert response.status_code == 200 and "a time in the future" in response.get_data(as_text=True)
+        return
+    assert response.status_code == 302
+    assert get_link(app, int(response.location.rsplit("/", 1)[1])).expires_at == expected
