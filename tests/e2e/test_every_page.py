@@ -16,7 +16,7 @@ import pytest
 
 from oneclick.clock import utcnow
 from oneclick.extensions import db
-from oneclick.models import Block, Connection, GuestConfirmation, LinkDailyStat, MailOutbox
+from oneclick.models import Block, Connection, GuestConfirmation, LinkDailyStat, LinkSourceStat, MailOutbox
 from oneclick.tokens import sign_guest_confirmation
 
 from ..factories import (
@@ -108,6 +108,11 @@ def _data(app):
                                                 max_requests=37)
         for i in range(30):
             db.session.add(LinkDailyStat(link_id=primary.id, day=(now - timedelta(days=i)).date(), clicks=(i * 7) % 23))
+        for kind, value, n in [("referrer", "linkedin.com", 41), ("referrer", "direct", 17), ("referrer", "other", 3),
+                               ("referrer", "a-rather-long-conference-website-name-for-talks.example.org", 9),
+                               ("utm", "newsletter", 12), ("device", "phone", 44), ("device", "tablet", 3),
+                               ("device", "desktop", 23)]:  # where clicks came from, beside the chart
+            db.session.add(LinkSourceStat(link_id=primary.id, day=now.date(), kind=kind, value=value, count=n))
         notes = ["Fortran study group", "We met at the PyCon sprint, table 4 — compilers!", "", "Badge scan"]
         for i, note in enumerate(notes * 2):
             make_request(ada, primary if i % 2 else other, note=note, name=f"Requester number {i}",
