@@ -563,3 +563,57 @@ class MailOutbox(db.Model):
     last_error: Mapped[str | None] = mapped_column(String(limits.MAIL_ERROR_MAX))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# --- Webhooks ----------------------------------------------------------------------------------------------
+
+
+class WebhookEndpoint(db.Model):
+    """A member's webhook endpoint: a URL and the events it wants (``oneclick.webhooks``).
+
+    ``secret`` is the Standard Webhooks signing secret (``whsec_…``), encrypted with a key derived from
+    SECRET_KEY (``webhooks.secrets``): the server must read it to sign, so it can't be a one-way hash.
+    ``failing_since`` is the first failed attempt since the last success; once failures have lasted
+    WEBHOOK_DISABLE_AFTER_SECONDS the endpoint is disabled (``disabled_at``) and its owner told by mail.
+    """
+
+    __tablename__ = "webhook_endpoints"
+    __table_args__ = (Index("ix_webhook_endpoints_owner_id", "owner_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(limits.WEBHOOK_URL_MAX))
+    events: Mapped[str] = mapped_column(String(limits.WEBHOOK_EVENTS_MAX))
+    secret: Mapped[str] = mapped_column(String(300))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WebhookDelivery(db.Model):
+    """One event for one endpoint, written in the transaction of the change that caused it, then delivered by a
+    queue task: claimed by a conditional UPDATE (pending -> sending), retried with back-off, "delivered" or
+    "failed". ``message_id`` is the ``webhook-id`` header, the same on every attempt (the receiver's idempotency
+    key); ``payload`` is the exact JSON body that is signed."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_webhook_deliveries_endpoint_id", "endpoint_id", "id"),
+        CheckConstraint("status IN ('pending', 'sending', 'delivered', 'failed')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
+    message_id: Mapped[str] = mapped_column(String(40), unique=True)
+    event: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[str] = mapped_column(String)
+    status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    response_code: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[str | None] = mapped_column(String(limits.WEBHOOK_RESPONSE_MAX))
+    last_error: Mapped[str | None] = mapped_column(String(limits.WEBHOOK_ERROR_MAX))
