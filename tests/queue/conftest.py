@@ -119,7 +119,7 @@ def consumers(queue_settings, tmp_path):
         consumer.stop()
 
 
-def wait_for(predicate, timeout: float = 20, what: str = "condition", logs=None):
+def wait_for(predicate, timeout: float = 60, what: str = "condition", logs=None):
     """Poll ``predicate`` until it is true; fail with ``what`` (and the consumers' logs) after ``timeout``."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
