@@ -60,11 +60,12 @@ def send_new_request(to: str, owner_name: str, name: str, email: str, note: str,
     send_mail(to, subject, text)
 
 
-def send_digest(to: str, owner_name: str, rows: Sequence, total: int) -> None:
-    """Mail the daily digest: ``total`` new requests, the newest ``rows`` (name, requester_email, note, label)."""
+def send_digest(to: str, owner_name: str, rows: Sequence, total: int, key: str | None = None) -> None:
+    """Mail the daily digest: ``total`` new requests, the newest ``rows`` (name, requester_email, note, label).
+    ``key``: the digest's idempotency key (one mail per owner and window, however many runs)."""
     text = render_template("email/request_digest.txt", owner_name=owner_name, rows=rows, total=total,
                            inbox_url=external_url("inbox.inbox"))
-    send_mail(to, f"{total} new connection request{'s' if total != 1 else ''}", text)
+    send_mail(to, f"{total} new connection request{'s' if total != 1 else ''}", text, key=key)
 
 
 def send_invitation(to: str, sender_name: str, recipient_name: str, message: str, member: bool) -> None:

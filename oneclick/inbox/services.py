@@ -937,12 +937,18 @@ def send_digests(now: datetime) -> int:
                 .limit(20)
             ).all()
             try:
-                emails.send_digest(owner.email, owner.name, rows, total)
+                # One key per owner and window: two runs at once (cron and the queue) queue one mail.
+                emails.send_digest(owner.email, owner.name, rows, total,
+                                   key=f"digest:{owner.id}:{since.isoformat()}")
             except Exception:  # try again on the next run: the marker is not moved
                 log.exception("could not mail the daily digest to owner %s", owner.id)
                 db.session.rollback()
                 continue
             sent += 1
         owner.notify_digest_at = now
-        db.session.commit()
+        try:
+            db.session.commit()
+        except IntegrityError:  # another run queued this owner's digest for the same window first
+            db.session.rollback()
+            sent -= 1
     return sent

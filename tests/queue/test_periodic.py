@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from oneclick import tasks
 from oneclick.clock import utcnow
 from oneclick.extensions import db
-from oneclick.mail import outbox
+from oneclick.mail import outbox, send_mail
 from oneclick.models import Captcha, GuestConfirmation, MailOutbox, User
 
 from ..factories import make_invite_link, make_request, make_user
@@ -96,3 +96,21 @@ def test_the_link_warnings_job_warns_once_before_a_link_expires(app):
     with app.app_context():
         assert [(m["To"], m["Subject"].startswith('Your link "Conference badge"')) for m in outbox()] == [
             ("ada@example.com", True)]
+
+
+def test_two_digest_runs_at_once_queue_one_mail(app):
+    """Cron and the queue's scheduler at the same moment (on PostgreSQL both read the same window): the digest's
+    idempotency key lets one of them queue it; the other's commit fails and changes nothing."""
+    with app.app_context():
+        ada = make_user(email="ada@example.com", name="Ada Lovelace", notify_mode="daily",
+                        notify_digest_at=utcnow() - timedelta(hours=24))
+        make_request(ada, name="Grace Hopper", requester_email="grace@example.com")
+        since = ada.notify_digest_at
+        # The other run got there first: its mail holds this window's key.
+        send_mail("ada@example.com", "1 new connection request", "Body", key=f"digest:{ada.id}:{since.isoformat()}")
+        db.session.commit()
+        from oneclick.inbox.services import send_digests
+
+        assert send_digests(utcnow()) == 0
+        assert [m["To"] for m in outbox()] == ["ada@example.com"]  # the first run's mail only
+        assert db.session.scalar(select(func.count()).select_from(MailOutbox)) == 1
