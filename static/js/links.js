@@ -32,7 +32,8 @@
   // custom date and time it reads. Only while the custom field is empty, so a typed time keeps its zone.
   var zone = "";
   try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { zone = ""; }
-  if (zone && /^[A-Za-z0-9_+\-\/]{1,64}$/.test(zone)) {
+  // Owner pages only: present mode is public (a visitor's browser keeps no cookie from it).
+  if (zone && /^[A-Za-z0-9_+\-\/]{1,64}$/.test(zone) && !document.body.hasAttribute("data-present")) {
     if (document.cookie.indexOf("tz=" + zone) === -1) {
       document.cookie = "tz=" + zone + "; path=/; max-age=31536000; samesite=lax";
     }

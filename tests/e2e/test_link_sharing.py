@@ -74,6 +74,7 @@ def test_present_mode_fits_1280x800(browser, live_server, links, which, screensh
         m = page.evaluate(MEASURE)
         shot = screenshots / f"present-1280-{which}.png"
         page.screenshot(path=str(shot))
+        assert context.cookies() == []  # public: present mode leaves no cookie (the zone cookie is the owner's)
     finally:
         context.close()
     assert m["scroll"][0] <= m["view"][0] and m["scroll"][1] <= m["view"][1], m  # nothing to scroll
