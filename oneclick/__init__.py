@@ -112,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     from .main.views import bp as main_bp
     from .notifications.views import bp as notifications_bp
     from .ops.views import bp as ops_bp
+    from .webhooks.views import bp as webhooks_bp
 
     app.register_blueprint(main_bp)
     init_api(app)  # through flask-smorest, which documents it
@@ -124,3 +125,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(landing_bp)
     app.register_blueprint(ops_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(webhooks_bp)

@@ -17,6 +17,8 @@ def register(app: Flask) -> None:
     from .inbox.cli import notify_cli, requests_cli
     from .invitations.cli import invitations_cli
     from .links.cli import links_cli
+    from .webhooks.cli import webhooks_cli
 
-    for group in (users, support, tokens, invitations_cli, requests_cli, notify_cli, demo_command, links_cli):
+    for group in (users, support, tokens, invitations_cli, requests_cli, notify_cli, demo_command, links_cli,
+                  webhooks_cli):
         app.cli.add_command(group)

@@ -96,6 +96,18 @@ class Defaults:
     # Keep it well above the longest send (several MAIL_TIMEOUTs).
     MAIL_CLAIM_SECONDS = 300
 
+    # --- Webhooks (oneclick.webhooks): signed deliveries to members' endpoints ------------------------------
+    WEBHOOK_ENDPOINTS_MAX_PER_USER = 10  # endpoints one member may register
+    WEBHOOK_TIMEOUT_SECONDS = 5  # connect and read timeout of one delivery attempt (no redirect is followed)
+    WEBHOOK_MAX_ATTEMPTS = 10  # tries of one delivery before it is marked failed (redeliver by hand)
+    WEBHOOK_RETRY_BASE_SECONDS = 30  # wait after the first failed try, doubled after each one ...
+    WEBHOOK_RETRY_MAX_SECONDS = 6 * 3600  # ... up to this (10 tries span about 8.5 hours)
+    WEBHOOK_CLAIM_SECONDS = 120  # a consumer's claim on the delivery it is sending (well above the timeout)
+    WEBHOOK_DISABLE_AFTER_SECONDS = 3 * 24 * 3600  # failing this long without a success: disabled, owner mailed
+    # Test-only switches (refused at start-up outside testing/debug): http:// endpoints, and loopback addresses.
+    WEBHOOK_ALLOW_HTTP = False
+    WEBHOOK_ALLOW_PRIVATE = False
+
     # --- Outbound invitations: the classic quota and restriction rules -------------------------
     INVITE_ALLOTMENT = 3000  # invitations a member may send in total (grants add to it)
     CAPTCHA_AFTER_PER_DAY = 100  # each invitation beyond this many in a rolling 24 h needs a captcha
@@ -243,6 +255,10 @@ def check(config, debug: bool) -> None:
         )
     if not str(config.get("PUBLIC_URL", "")).startswith(("http://", "https://")):
         raise ConfigError("PUBLIC_URL must start with http:// or https://")
+    if config.get("WEBHOOK_ALLOW_HTTP") and not (debug or config.get("TESTING")):
+        raise ConfigError("WEBHOOK_ALLOW_HTTP is for tests and debugging only: webhooks go to https:// URLs.")
+    if config.get("WEBHOOK_ALLOW_PRIVATE") and not config.get("TESTING"):
+        raise ConfigError("WEBHOOK_ALLOW_PRIVATE is for the test suite only: webhooks never go to loopback.")
     from .limits import problems  # a configured length may never exceed the column that stores the text
 
     found = problems(config)

@@ -90,3 +90,10 @@ def send_link_warning(to: str, owner_name: str, link_id: int, label: str, warnin
     text = render_template("email/link_warning.txt", owner_name=owner_name, label=label, warning=warning,
                            url=external_url("links.detail", link_id=link_id))
     send_mail(to, f'Your link "{label}": {warning[:1].lower()}{warning[1:]}', text)
+
+
+def send_webhook_disabled(to: str, owner_name: str, url: str, endpoint_id: int, failing_since) -> None:
+    """Tell a member their webhook endpoint was disabled after failing since ``failing_since``."""
+    text = render_template("email/webhook_disabled.txt", owner_name=owner_name, url=url, failing_since=failing_since,
+                           page=external_url("webhooks.detail", endpoint_id=endpoint_id))
+    send_mail(to, "Your webhook endpoint was disabled", text)

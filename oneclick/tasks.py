@@ -149,3 +149,25 @@ def link_warnings() -> int:
 
     with _context():
         return send_link_warnings(utcnow())
+
+
+# --- Webhooks --------------------------------------------------------------------------------------------------
+
+
+@huey.task()
+def deliver_webhook(delivery_id: int) -> str:
+    """Deliver one webhook (claimed first, so a duplicate task or a second consumer sends nothing)."""
+    from .webhooks import services
+
+    with _context():
+        return services.deliver(delivery_id)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def sweep_webhooks() -> int:
+    """Every minute: enqueue webhook deliveries that are due (a lost enqueue, a retry, a claim whose consumer died)."""
+    from .clock import utcnow
+    from .webhooks import services
+
+    with _context():
+        return services.sweep(utcnow())

@@ -189,3 +189,7 @@ def unsign_guest_confirmation(token: str, max_age: int) -> tuple[str, str | None
     except (BadSignature, UnicodeError, ValueError):
         return "bad", None
     return ("ok", value) if isinstance(value, str) and 0 < len(value) <= 16 else ("bad", None)
+
+
+#: The purpose string of the key that encrypts webhook signing secrets at rest (oneclick/webhooks/crypto.py).
+WEBHOOK_KEY_SALT = "oneclick.webhook-secret.v1"

@@ -31,6 +31,7 @@ from ..models import (
 )
 from ..notifications import services as notifications
 from ..validators import MAX_ID
+from ..webhooks import services as webhooks
 from . import rules
 
 log = logging.getLogger(__name__)
@@ -289,8 +290,10 @@ def _place_request(
         mails.append(_Notice(owner.email, owner_name, name, email, note or "", link.label, placement.connect))
     if placement.status != "declined":  # a blocked sender's request is never announced
         notifications.request_received(owner.id, req.id, name, link.label, placement.connect, now)
+        webhooks.emit(db.session, owner.id, "request.created", webhooks.request_data(req.id, link.id, name, email))
     if placement.connect:  # the sender proved the address: a member's verified account or a confirmed guest
         mails.append(notifications.request_accepted(owner, req.id, requester_id, email, True, now))
+        webhooks.emit(db.session, owner.id, "request.accepted", webhooks.request_data(req.id, link.id, name, email))
     mails.append(notifications.link_requests_warning(link, now))
     return result, mails
 
@@ -664,6 +667,8 @@ def decide_requests(owner: User, ids: list[int], action: str, now: datetime) -> 
             mails.append(notifications.request_accepted(
                 owner, row.id, row.requester_id, row.requester_email, row.email_confirmed_at is not None, now
             ))
+            webhooks.emit(db.session, owner.id, "request.accepted",
+                          webhooks.request_data(row.id, row.link_id, row.name, row.requester_email))
         elif action == "block":
             _insert_block(owner.id, row.requester_email, now)
     notifications.send_mails(mails)  # accepted only (declining is silent); queued in this transaction
@@ -750,6 +755,8 @@ def remove_connection(owner: User, connection_id: int) -> bool:
         db.session.execute(
             delete(Connection).where(Connection.owner_id == conn.member_id, Connection.member_id == owner.id)
         )
+    webhooks.emit(db.session, owner.id, "connection.removed",
+                  {"connection": {"id": conn.id, "name": conn.name, "email": conn.email}})
     db.session.delete(conn)
     db.session.commit()
     return True

@@ -19,6 +19,7 @@ from .. import audit, emails
 from ..extensions import db
 from ..models import Captcha, Connection, Invitation, SupportTicket, User
 from ..notifications import services as notifications
+from ..webhooks import services as webhooks
 from . import captcha as captchas
 from . import rules
 from .quota import QuotaSummary, locked_quota_row, quota_summary, sent_since, settings, snapshot
@@ -515,6 +516,8 @@ def respond(user: User, public_id: str, action: str, now: datetime) -> Decision 
             _connect_one_way(user, sender, now)
             # The sender hears of it as their sent list names the recipient; other answers tell them nothing.
             notifications.invitation_accepted(sender.id, inv.id, inv.recipient_name or inv.recipient_email, now)
+            webhooks.emit(db.session, sender.id, "invitation.answered", {"invitation": {
+                "id": inv.public_id, "recipient": inv.recipient_name or inv.recipient_email, "answer": "accepted"}})
             # Any other open invitation between the two (the other way round, or the same way addressed once
             # from the member list and once by address) is answered by this acceptance too.
             db.session.execute(

@@ -16,6 +16,7 @@ from ..clock import as_utc
 from ..extensions import db
 from ..models import ConnectionRequest, InviteLink, LinkDailyStat, LinkSourceStat, User
 from ..urls import external_url
+from ..webhooks import services as webhooks
 from . import rules
 
 #: Where an owner puts a link: (value, label), in the order the form offers them.
@@ -489,6 +490,8 @@ def change_link(owner: User, link_id: int, changes: dict) -> bool:
         values["share_stable"] = bool(values["share_stable"])
     if not values:
         return get_owned_link(owner, link_id) is not None
+    if values.get("active") is False:
+        webhooks.link_paused(db.session, owner.id, link_id)
     result = db.session.execute(
         update(InviteLink).where(InviteLink.id == link_id, InviteLink.owner_id == owner.id).values(**values)
     )
@@ -498,6 +501,8 @@ def change_link(owner: User, link_id: int, changes: dict) -> bool:
 
 def set_active(owner: User, link_id: int, active: bool) -> bool:
     """Pause or resume the owner's link; return False when it isn't theirs."""
+    if not active:
+        webhooks.link_paused(db.session, owner.id, link_id)
     result = db.session.execute(
         update(InviteLink).where(InviteLink.id == link_id, InviteLink.owner_id == owner.id).values(active=active)
     )

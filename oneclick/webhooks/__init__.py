@@ -1,0 +1,1 @@
+"""Webhooks for integrations: members' endpoints, signed (Standard Webhooks) deliveries through the task queue."""
