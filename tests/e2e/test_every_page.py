@@ -141,6 +141,28 @@ def _data(app):
         make_invitation(ada, recipient_email="someone@far-away.example.org", recipient_name="Someone Far")
         make_invitation(grace, ada, how_known="met", message="Great talk yesterday!")
         make_api_token(ada, "Phone shortcut")
+        # A webhook endpoint with a delivery log (each state), and a disabled one.
+        from oneclick.models import WebhookDelivery, WebhookEndpoint
+        from oneclick.webhooks import crypto
+
+        hook = WebhookEndpoint(owner_id=ada.id, url="https://hooks.example.com/oneclick/a-rather-long-path/receive",
+                               events="request.created,request.accepted,link.paused",
+                               secret=crypto.encrypt("whsec_QUJD"), active=True, created_at=now,
+                               failing_since=now - timedelta(hours=3))
+        db.session.add(hook)
+        db.session.add(WebhookEndpoint(owner_id=ada.id, url="https://crm.example.org/webhooks", events="link.paused",
+                                       secret=crypto.encrypt("whsec_QUJD"), active=False, created_at=now,
+                                       disabled_at=now))
+        db.session.flush()
+        for i, (status, code, error) in enumerate([("delivered", 204, None), ("pending", 503, "HTTP 503"),
+                                                    ("failed", None, "ConnectionRefusedError: [Errno 111] refused"),
+                                                    ("delivered", 200, None)]):
+            db.session.add(WebhookDelivery(endpoint_id=hook.id, message_id=f"msg_{i:032x}", event="request.created",
+                                           payload="{}", status=status, attempts=i + 1, next_attempt_at=now,
+                                           created_at=now - timedelta(minutes=i), last_attempt_at=now,
+                                           response_code=code, response_body="ok" if code == 200 else None,
+                                           last_error=error))
+        db.session.commit()
         # A link about to stop working (a warning on the dashboard and the links list) and a few notifications.
         meetup, _ = make_invite_link(ada, label="Meetup tonight", max_requests=5, expires_at=now + timedelta(hours=20))
         for i in range(4):
@@ -167,6 +189,7 @@ def _data(app):
             "other_token": other_token,
             "stable": stable.id,
             "stable_token": stable_token,
+            "webhook": hook.id,
         }
 
 
@@ -266,6 +289,8 @@ def test_every_page_fits_a_phone_and_passes_axe(browser, live_server, app):
         "password": "/settings/password",
         "delete-account": "/settings/delete",
         "api-tokens": "/settings/tokens",
+        "webhooks": "/settings/webhooks",
+        "webhook-detail": f"/settings/webhooks/{d['webhook']}",
         "api-docs": "/docs/api",
         "invitations": "/invitations",
         "invitations-sent": "/invitations/sent",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -21,8 +22,9 @@ LOOPBACK = {"WEBHOOK_ALLOW_HTTP": True, "WEBHOOK_ALLOW_PRIVATE": True}
 class Receiver:
     """Records every POST (path, headers, body) and answers with the next status of ``statuses`` (then 204)."""
 
-    def __init__(self, statuses=(), redirect_to: str | None = None):
+    def __init__(self, statuses=(), redirect_to: str | None = None, delay: float = 0):
         self.statuses = list(statuses)
+        self.delay = delay
         self.redirect_to = redirect_to
         self.received: list[tuple[str, dict, bytes]] = []
         self.lock = threading.Lock()
@@ -31,6 +33,8 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 - http.server's name
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                if receiver.delay:
+                    time.sleep(receiver.delay)  # a slow endpoint: deliveries are in flight for a while
                 with receiver.lock:
                     receiver.received.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
                     status = receiver.statuses.pop(0) if receiver.statuses else 204
