@@ -280,3 +280,22 @@ def test_custom_expiry_at_the_ends_of_time(app, auth, owner, custom, zone, expec
         return
     assert response.status_code == 302
     assert get_link(app, int(response.location.rsplit("/", 1)[1])).expires_at == expected
+
+
+def test_concurrent_saves_of_one_slug_give_it_to_one_link(app, owner):
+    """Six links of one owner claim the same slug at once: the unique constraint lets one win, the rest are told."""
+    from ..helpers import at_once
+
+    ids = [new_link(app, owner["id"]) for _ in range(6)]
+
+    def claim(i):
+        ada = db.session.get(User, owner["id"])
+        try:
+            return services.save_link(ada, ids[i], {"slug": "talk", "share_stable": True})
+        except services.SlugTaken:
+            return "taken"
+
+    results = at_once(app, 6, claim)
+    assert results.count(True) == 1 and results.count("taken") == 5, results
+    with app.app_context():
+        assert db.session.query(InviteLink).filter_by(slug="talk").count() == 1
