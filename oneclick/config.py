@@ -136,6 +136,9 @@ class Defaults:
     # A guest's request reaches the owner only once its sender clicks the link mailed to them (double
     # opt-in); the link and the unconfirmed request expire after this many seconds (2 days).
     GUEST_CONFIRM_MAX_AGE = 2 * 24 * 3600
+    # Declined and unconfirmed guest requests are erased, accepted ones trimmed to what the connection needs,
+    # this many days after they stopped mattering (oneclick.privacy.rules; the queue runs it daily).
+    GUEST_RETENTION_DAYS = 30
     INBOX_PAGE_SIZE = 25
     CONNECTIONS_PAGE_SIZE = 50
 

@@ -140,6 +140,17 @@ def purges() -> dict[str, int]:
         return done
 
 
+@huey.periodic_task(crontab(minute="41", hour="3"))
+@huey.lock_task("oneclick-guest-retention")
+def guest_retention() -> int:
+    """03:41 UTC daily: erase or trim guests' data past GUEST_RETENTION_DAYS (`flask requests erase-expired`)."""
+    from .clock import utcnow
+    from .privacy.services import erase_expired_guest_data
+
+    with _context():
+        return erase_expired_guest_data(utcnow())
+
+
 @huey.periodic_task(crontab(minute="5"))
 @huey.lock_task("oneclick-link-warnings")
 def link_warnings() -> int:

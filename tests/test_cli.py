@@ -64,7 +64,7 @@ def test_every_command_group_is_registered_once(app):
         "support": {"show", "grant", "lift", "label", "unlabel"},
         "tokens": {"create", "list", "revoke"},
         "invitations": {"purge-captchas"},
-        "requests": {"purge-unconfirmed"},
+        "requests": {"purge-unconfirmed", "erase-expired"},
         "notify": {"digest"},
     }
     for name, commands in expected.items():
