@@ -26,7 +26,6 @@ WINDOW = 1.0  # LINK_CACHE_SECONDS, the servers' default
 def server(server_settings, tmp_path):
     """One gunicorn server with two sync workers, each with its own link snapshots (LINK_CACHE_SECONDS = 1)."""
     with AppServer(server_settings, workers=2, log_path=tmp_path / "gunicorn.log") as running:
-        assert len(running.worker_pids()) == 2
         yield running
 
 
