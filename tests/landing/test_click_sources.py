@@ -169,5 +169,13 @@ def test_the_api_returns_the_sources_of_own_links_only(app, client, user):
     }
     assert client.get(path, headers={"Authorization": f"Bearer {grace_token}"}).status_code == 404
     assert client.get(path).status_code == 401
-    unknown = client.get("/api/v1/links/999999/sources", headers={"Authorization": f"Bearer {ada_token}"})
-    assert unknown.status_code == 404
+    for bad in ("999999", "0", "-1", "abc", "99999999999999999999", "2147483648"):
+        unknown = client.get(f"/api/v1/links/{bad}/sources", headers={"Authorization": f"Bearer {ada_token}"})
+        assert unknown.status_code == 404, bad
+    assert client.get(path, headers={"Authorization": "Bearer oc_not-a-token"}).status_code == 401
+
+
+def test_a_signed_in_browser_without_a_token_gets_no_sources(app, client, auth, user):
+    link_id, _ = new_link(app, user["id"])
+    auth.login()  # a session cookie is no API credential: no cross-site read of the counts
+    assert client.get(f"/api/v1/links/{link_id}/sources").status_code == 401
