@@ -251,3 +251,37 @@ def test_two_claims_of_one_row_deliver_it_once(app, ada, receiver):
         outcomes = [services.deliver(row.id), services.deliver(row.id)]
     assert sorted(outcomes) == ["delivered", "skipped"] and len(receiver.received) == 1
     assert json.loads(receiver.received[0][2])["type"] == "link.paused"
+
+
+@pytest.mark.parametrize(("url", "reason"), [
+    ("https://127.0.0.1/h", "loopback"), ("https://10.20.30.40/h", "private"),
+    ("https://169.254.169.254/latest/meta-data/", "link-local"), ("https://[::1]/h", "loopback"),
+    ("https://localhost/h", "loopback"), ("https://[::ffff:10.0.0.1]/h", "private"),
+])
+@pytest.mark.config(WEBHOOK_ALLOW_HTTP=True)
+def test_every_blocked_destination_is_refused_at_delivery_too(app, ada, url, reason):
+    """An endpoint row whose host is (or now resolves to) a blocked address: checked before the connection, so
+    nothing is ever sent there."""
+    from oneclick.webhooks import crypto
+
+    with app.app_context():
+        endpoint = WebhookEndpoint(owner_id=ada["id"], url=url, events="link.paused", active=True,
+                                   secret=crypto.encrypt("whsec_QUJD"), created_at=utcnow())
+        db.session.add(endpoint)
+        db.session.commit()
+    _pause(app, ada["id"], _link(app, ada["id"]))
+    [row] = _rows(app)
+    assert (row.status, row.attempts, row.response_code) == ("pending", 1, None)
+    assert row.last_error.startswith("Refused destination") and reason in row.last_error
+
+
+@pytest.mark.config(WEBHOOK_TIMEOUT_SECONDS=0.3, **LOOPBACK)
+def test_a_slow_endpoint_times_out_and_is_retried(app, ada):
+    server = Receiver(delay=1.5)
+    try:
+        add_endpoint(app, ada["id"], server.url())
+        _pause(app, ada["id"], _link(app, ada["id"]))
+        [row] = _rows(app)
+        assert (row.status, row.response_code) == ("pending", None) and "timed out" in row.last_error
+    finally:
+        server.stop()
