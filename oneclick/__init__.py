@@ -113,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     from .notifications.views import bp as notifications_bp
     from .ops.views import bp as ops_bp
     from .webhooks.views import bp as webhooks_bp
+    from .privacy.views import bp as privacy_bp
 
     app.register_blueprint(main_bp)
     init_api(app)  # through flask-smorest, which documents it
@@ -126,3 +127,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(ops_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(webhooks_bp)
+    app.register_blueprint(privacy_bp)

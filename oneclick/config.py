@@ -139,6 +139,8 @@ class Defaults:
     # Declined and unconfirmed guest requests are erased, accepted ones trimmed to what the connection needs,
     # this many days after they stopped mattering (oneclick.privacy.rules; the queue runs it daily).
     GUEST_RETENTION_DAYS = 30
+    # How long the private link in a guest's confirmation mail (see, withdraw, erase) opens (a year).
+    GUEST_ACCESS_MAX_AGE = 365 * 24 * 3600
     INBOX_PAGE_SIZE = 25
     CONNECTIONS_PAGE_SIZE = 50
 

@@ -46,8 +46,11 @@ def send_password_reset(to: str, name: str, token: str) -> None:
 def send_guest_confirmation(to: str, owner_name: str, token: str) -> None:
     """Mail a guest the link that confirms their address and sends their request to ``owner_name``."""
     days = max(1, int(current_app.config["GUEST_CONFIRM_MAX_AGE"]) // 86400)
+    from .tokens import sign_guest_access
+
     text = render_template("email/guest_confirm.txt", owner_name=owner_name, days=days,
-                           url=external_url("inbox.confirm", token=token))
+                           url=external_url("inbox.confirm", token=token),
+                           manage_url=external_url("privacy.guest", token=sign_guest_access(to)))
     send_mail(to, f"Confirm your request to connect with {owner_name}", text)
 
 

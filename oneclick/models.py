@@ -617,3 +617,14 @@ class WebhookDelivery(db.Model):
     response_code: Mapped[int | None] = mapped_column(Integer)
     response_body: Mapped[str | None] = mapped_column(String(limits.WEBHOOK_RESPONSE_MAX))
     last_error: Mapped[str | None] = mapped_column(String(limits.WEBHOOK_ERROR_MAX))
+
+
+class GuestErasure(db.Model):
+    """When a guest last erased everything stored about their address: their private links issued before then
+    no longer open. Keyed by a keyed digest of the address (``oneclick.privacy.services.address_digest``), so
+    the erased address itself is not kept."""
+
+    __tablename__ = "guest_erasures"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    erased_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -6,7 +6,9 @@ only says that we issued the token; the database says whether it is still live.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import time
 from datetime import datetime
 
 from flask import current_app
@@ -193,3 +195,43 @@ def unsign_guest_confirmation(token: str, max_age: int) -> tuple[str, str | None
 
 #: The purpose string of the key that encrypts webhook signing secrets at rest (oneclick/webhooks/crypto.py).
 WEBHOOK_KEY_SALT = "oneclick.webhook-secret.v1"
+
+
+#: The purpose string of the key that encrypts a guest's private link (what they sent, withdraw, erase).
+GUEST_ACCESS_SALT = "oneclick.guest-access.v1"
+
+
+def _guest_access_fernets() -> list:
+    from cryptography.fernet import Fernet
+
+    return [
+        Fernet(base64.urlsafe_b64encode(hashlib.sha256(f"{GUEST_ACCESS_SALT}\x00{key}".encode()).digest()))
+        for key in reversed(_secret_keys())
+    ]
+
+
+def sign_guest_access(email: str) -> str:
+    """Return the token of a guest's private link, bound to their (confirmed-by-mail) address.
+
+    The address is encrypted, not only signed (tokens never show an email); the token carries when it was
+    issued, so an erasure of the address revokes every link issued before it (``oneclick.privacy.services``).
+    """
+    return _guest_access_fernets()[0].encrypt(email.encode()).decode("ascii")
+
+
+def unsign_guest_access(token: str, max_age: int) -> tuple[str, str | None, int | None]:
+    """Return ``("ok", email, issued_at)``, ``("expired", None, None)`` or ``("bad", None, None)``."""
+    from cryptography.fernet import InvalidToken
+
+    if not token or len(token) > 400:
+        return "bad", None, None
+    for fernet in _guest_access_fernets():
+        try:
+            email = fernet.decrypt(token.encode("ascii")).decode()
+            issued = fernet.extract_timestamp(token.encode("ascii"))
+        except (InvalidToken, UnicodeError, ValueError):
+            continue
+        if time.time() - issued > max_age:
+            return "expired", None, None
+        return "ok", email, issued
+    return "bad", None, None

@@ -258,7 +258,7 @@ def _views_of(app, token: str, email: str) -> tuple[int, str, str, str]:
     answer = visitor.get(response.headers["Location"]) if response.status_code == 302 else response
     later = visitor.get(f"/c/{token}")
     mails = _outbox(app)[before:]
-    mail = re.sub(r"/requests/confirm/\S+", "", mails[0].get_content()) if mails else ""
+    mail = re.sub(r"/(requests/confirm|guest)/\S+", "", mails[0].get_content()) if mails else ""
     return response.status_code, _normalised(body(answer)), _normalised(body(later)), mail
 
 
