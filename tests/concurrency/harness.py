@@ -66,9 +66,9 @@ class AppServer:
         raise RuntimeError(f"gunicorn did not answer on {self.url} within {timeout}s")
 
     def worker_pids(self) -> list[int]:
-        """Return the PIDs of this server's worker processes."""
+        """Return the PIDs of this server's worker processes (not the queue consumer gunicorn.conf.py may start)."""
         out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True).stdout
-        return [int(pid) for pid in out.split()]
+        return [int(pid) for pid in out.split() if not _is_queue_consumer(int(pid))]
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
@@ -84,6 +84,14 @@ class AppServer:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def _is_queue_consumer(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            return b"oneclick.consumer" in cmdline.read()
+    except OSError:  # gone meanwhile
+        return False
 
 
 class Browserless:
