@@ -36,6 +36,13 @@ def send_no_account(to: str, reason: str) -> None:
     send_mail(to, "Your oneclick request", text)
 
 
+def send_account_deleted(to: str, name: str, deleted_at) -> None:
+    """Mail the receipt of an account deletion (queued in the deletion's transaction: both happen, or neither)."""
+    text = render_template("email/account_deleted.txt", name=name, email=to,
+                           when=deleted_at.strftime("%-d %B %Y, %H:%M UTC"), register_url=external_url("auth.register"))
+    send_mail(to, "Your oneclick account was deleted", text)
+
+
 def send_password_reset(to: str, name: str, token: str) -> None:
     """Mail a single-use password reset link."""
     text = render_template("email/password_reset.txt", name=name, url=external_url("auth.reset_password", token=token),

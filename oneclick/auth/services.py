@@ -382,6 +382,8 @@ def delete_account(user: User, password: str) -> bool:
     if not check_password_hash(user.password_hash, password):
         return False
     # ON DELETE CASCADE removes links, stats, requests, connections and blocks with the user.
+    email, name = user.email, user.name
     db.session.execute(delete(User).where(User.id == user.id))
+    emails.send_account_deleted(email, name, utcnow())  # the receipt, queued in the same transaction
     db.session.commit()
     return True
