@@ -112,8 +112,8 @@ def _register_blueprints(app: Flask) -> None:
     from .main.views import bp as main_bp
     from .notifications.views import bp as notifications_bp
     from .ops.views import bp as ops_bp
-    from .webhooks.views import bp as webhooks_bp
     from .privacy.views import bp as privacy_bp
+    from .webhooks.views import bp as webhooks_bp
 
     app.register_blueprint(main_bp)
     init_api(app)  # through flask-smorest, which documents it
