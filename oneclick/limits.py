@@ -30,6 +30,10 @@ LINK_MAX_REQUESTS = 100_000  # the largest request limit a link may carry
 LINK_SLUG_MIN, LINK_SLUG_MAX = 1, 40  # a link's stable short path /@handle/<slug>
 SOURCE_VALUE_MAX = 64  # a click source's value: a referring host or a utm_source (longer hosts count as "other")
 SOURCE_VALUES_PER_DAY = 20  # named referring hosts (and utm_sources) kept per link and day; the rest is "other"
+ORGANISATION_MAX = 100  # a contact card's organisation, and a guest's typed one
+PHONE_MAX = 40  # a contact card's phone number (digits, spaces, + ( ) - . /)
+PROFILE_URL_MAX = 300  # a contact card's website or social profile URL
+CARD_FIELDS_MAX = 200  # the stored list of card field keys a link shares or a requester shares back
 
 #: Settings that narrow a limit, and the column size they may not exceed.
 SETTING_COLUMNS = {"INVITE_MESSAGE_MAX": ("invitations.message", INVITE_MESSAGE_MAX)}

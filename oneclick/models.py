@@ -51,6 +51,10 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(16)
 
 
+#: Card fields a new link shares with the people who connect through it (oneclick.contacts.fields).
+DEFAULT_LINK_CARD_FIELDS = "name,headline,organisation,work_email"
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -79,6 +83,9 @@ class User(UserMixin, db.Model):
     notify_mode: Mapped[str] = mapped_column(String(10), default="instant", server_default="instant")
     # Daily digest: requests newer than this have not been mailed yet.
     notify_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The contact card photo's version (a hash of its JPEG), None without a photo: its URL carries it, so the
+    # landing page's cached snapshot changes with the photo.
+    photo_etag: Mapped[str | None] = mapped_column(String(16))
 
     links: Mapped[list[InviteLink]] = relationship(
         back_populates="owner",
@@ -128,6 +135,13 @@ class InviteLink(db.Model):
     slug: Mapped[str | None] = mapped_column(String(limits.LINK_SLUG_MAX))
     # True: QR codes, present mode and snippets share the stable path instead of the token URL.
     share_stable: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # Contact card fields (comma-separated keys, oneclick.contacts.fields) a person who connects through this link
+    # receives on acceptance; links kept from before share the name and headline only (already public).
+    card_fields: Mapped[str] = mapped_column(
+        String(limits.CARD_FIELDS_MAX), default=DEFAULT_LINK_CARD_FIELDS, server_default="name,headline"
+    )
+    # Card fields anyone may save from the landing page ("Save contact", a .vcf); empty: no button.
+    public_fields: Mapped[str] = mapped_column(String(limits.CARD_FIELDS_MAX), default="", server_default="")
 
     owner: Mapped[User] = relationship(back_populates="links")
 
@@ -205,6 +219,10 @@ class ConnectionRequest(db.Model):
     # When the sender proved they read mail at requester_email: a member's verified account, or a guest's
     # click on the confirmation link. Null only for guest requests kept from before the double opt-in.
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the requester shares back on acceptance: a member's card field keys, or a guest's typed details
+    # ({"phone": …, "organisation": …}); nobody sees them before the request is accepted.
+    share_fields: Mapped[str] = mapped_column(String(limits.CARD_FIELDS_MAX), default="", server_default="")
+    shared_card: Mapped[dict | None] = mapped_column(JSON)
 
     link: Mapped[InviteLink | None] = relationship(foreign_keys=[link_id])
 
@@ -241,6 +259,8 @@ class GuestConfirmation(db.Model):
     # The last confirmation mail; the row expires GUEST_CONFIRM_MAX_AGE after it.
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A guest's optional details shared on acceptance ({"phone": …, "organisation": …}), carried to the request.
+    shared_card: Mapped[dict | None] = mapped_column(JSON)
 
 
 class Connection(db.Model):
@@ -261,6 +281,11 @@ class Connection(db.Model):
     source: Mapped[str] = mapped_column(String(12), default="link")
     link_id: Mapped[int | None] = mapped_column(ForeignKey("invite_links.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # What the other side shares with ``owner``, fixed on acceptance and gone with this row (so removing the
+    # connection stops it): a member's card field keys (read from their card now), or a guest's details.
+    card_fields: Mapped[str] = mapped_column(String(limits.CARD_FIELDS_MAX), default="", server_default="")
+    card: Mapped[dict | None] = mapped_column(JSON)
 
 
 class Block(db.Model):
@@ -563,6 +588,32 @@ class MailOutbox(db.Model):
     last_error: Mapped[str | None] = mapped_column(String(limits.MAIL_ERROR_MAX))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# --- Contact cards ---------------------------------------------------------------------------------------
+
+
+class ContactCard(db.Model):
+    """A member's contact card: what they may share on acceptance (name and headline live on ``users``).
+
+    Emails other than the account's are as stated by the member (never verified); URLs are checked to be
+    http(s). ``photo`` is a JPEG the server re-encoded itself (oneclick.contacts.photos), never the upload.
+    """
+
+    __tablename__ = "contact_cards"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    organisation: Mapped[str] = mapped_column(String(limits.ORGANISATION_MAX), default="")
+    work_email: Mapped[str] = mapped_column(String(limits.EMAIL_MAX), default="")
+    personal_email: Mapped[str] = mapped_column(String(limits.EMAIL_MAX), default="")
+    phone: Mapped[str] = mapped_column(String(limits.PHONE_MAX), default="")
+    website: Mapped[str] = mapped_column(String(limits.PROFILE_URL_MAX), default="")
+    linkedin: Mapped[str] = mapped_column(String(limits.PROFILE_URL_MAX), default="")
+    mastodon: Mapped[str] = mapped_column(String(limits.PROFILE_URL_MAX), default="")
+    github: Mapped[str] = mapped_column(String(limits.PROFILE_URL_MAX), default="")
+    x: Mapped[str] = mapped_column(String(limits.PROFILE_URL_MAX), default="")
+    photo: Mapped[bytes | None] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 # --- Webhooks ----------------------------------------------------------------------------------------------
