@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import jsonify
+from flask import Response, jsonify
 
 from .. import limits
 from ..clock import utcnow
 from ..invitations import services as invitations
+from ..privacy import export
 from . import schemas
 from .core import acting_user, bp, build_document, iso
 from .errors import ApiError
@@ -107,3 +108,23 @@ def support(data: dict):
     if not decision.allowed:
         raise ApiError(409, decision.reason, invitations.explain(decision))
     return {"kind": data["kind"], "message": data["message"], "status": "open", "created_at": iso(now)}
+
+
+@bp.operation(
+    "/account/export",
+    "GET",
+    summary="All your data, as one zip archive",
+    tag="Account",
+    description="The archive Settings → Your data downloads: JSON files of your profile, card, links with their "
+    "statistics, requests, connections, invitations, blocks, notifications, API tokens, webhooks and audit "
+    "entries about you, and vCards of your card and your connections'.",
+    responses={"200": {"description": "The zip archive.",
+                       "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}}},
+)
+def account_export():
+    """Return the token's member's data as a zip archive."""
+    now = utcnow()
+    return Response(export.member_archive(acting_user(), now), mimetype="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="oneclick-data-{now:%Y-%m-%d}.zip"',
+        "Cache-Control": "no-store",
+    })

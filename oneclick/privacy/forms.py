@@ -16,3 +16,7 @@ class WithdrawForm(FlaskForm):
 class EraseForm(FlaskForm):
     understood = BooleanField("I understand: this can't be undone", validators=[DataRequired(
         message="Tick the box to confirm you want everything erased.")])
+
+
+class ExportForm(FlaskForm):
+    """The download button (a POST, so a page elsewhere can't make the browser fetch the archive)."""

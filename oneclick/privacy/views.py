@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
 
 from ..clock import utcnow
 from ..errors import render_error
-from . import services
-from .forms import EraseForm, WithdrawForm
+from . import export, services
+from .forms import EraseForm, ExportForm, WithdrawForm
 
 bp = Blueprint("privacy", __name__)
 
@@ -77,3 +78,25 @@ def erase(token: str):
 def erased():
     """Say it is done (the private link no longer opens)."""
     return render_template("privacy/erased.html"), 200, _HEADERS
+
+
+# --- A member's export ----------------------------------------------------------------------------------------
+
+
+def archive_response(user, now) -> Response:
+    """Return the member's archive as a download (the page and the API answer the same)."""
+    data = export.member_archive(user, now)
+    name = f"oneclick-data-{now:%Y-%m-%d}.zip"
+    return Response(data, mimetype="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store",
+    })
+
+
+@bp.route("/settings/data", methods=["GET", "POST"])
+@login_required
+def export_page():
+    """Explain what the archive holds; the button downloads it."""
+    form = ExportForm()
+    if form.validate_on_submit():
+        return archive_response(current_user._get_current_object(), utcnow())
+    return render_template("privacy/export.html", form=form), 400 if form.is_submitted() else 200
