@@ -41,7 +41,8 @@ def guest(token: str):
     if refused:
         return refused
     items = services.guest_items(email)
-    body = render_template("privacy/guest.html", email=email, items=items, token=token, form=WithdrawForm())
+    body = render_template("privacy/guest.html", email=email, items=items, token=token, form=WithdrawForm(),
+                           days=services.retention_days())
     return body, 200, _HEADERS
 
 

@@ -18,7 +18,7 @@ from oneclick.clock import utcnow
 from oneclick.extensions import db
 from oneclick.models import Block, Connection, GuestConfirmation, LinkDailyStat, LinkSourceStat, MailOutbox
 from oneclick.notifications import services as notifications
-from oneclick.tokens import sign_guest_confirmation
+from oneclick.tokens import sign_guest_access, sign_guest_confirmation
 
 from ..factories import (
     DEFAULT_PASSWORD,
@@ -177,10 +177,31 @@ def _data(app):
         notifications.invitation_accepted(ada.id, 1, "Someone Far", now - timedelta(minutes=5))
         notifications.request_received(ada.id, 1, "Requester number 0", "Conference badge", False, now)
         db.session.commit()
+        # A contact card with a photo (the landing page shows it, and "Save contact"), a connection sharing theirs.
+        import io as _io
+
+        from PIL import Image as _Image
+
+        from oneclick.contacts import services as contacts
+
+        contacts.save_card(ada, {"organisation": "Analytical Engines Ltd", "work_email": "ada@engines.example",
+                                 "phone": "+44 20 7946 0001", "linkedin": "https://www.linkedin.com/in/ada-lovelace",
+                                 "github": "https://github.com/ada"})
+        picture = _io.BytesIO()
+        _Image.radial_gradient("L").convert("RGB").resize((300, 400)).save(picture, "PNG")
+        contacts.set_photo(ada, picture.getvalue(), 40_000_000)
+        primary.public_fields = "organisation,work_email,linkedin"
+        card_friend = Connection(owner_id=ada.id, email="card.friend@harvard-computation-lab.example.edu",
+                                 name="Card Friend", link_id=primary.id, created_at=now,
+                                 card_fields="organisation,phone",
+                                 card={"organisation": "Harvard Computation Lab", "phone": "+1 617 555 0199"})
+        db.session.add(card_friend)
+        db.session.commit()
         return {
             "token": token,
             "expired_token": expired_token,
             "confirm": sign_guest_confirmation(guest.public_id),
+            "guest_access": sign_guest_access(guest.email),
             "primary": primary.id,
             "other": other.id,
             "grace": grace.public_id,
@@ -190,6 +211,7 @@ def _data(app):
             "stable": stable.id,
             "stable_token": stable_token,
             "webhook": hook.id,
+            "card_friend": card_friend.id,
         }
 
 
@@ -260,6 +282,9 @@ def test_every_page_fits_a_phone_and_passes_axe(browser, live_server, app):
         "forgot-sent": "/password/forgot/sent",
         "resend": "/register/resend",
         "guest-confirm": f"/requests/confirm/{d['confirm']}",
+        "guest-data": f"/guest/{d['guest_access']}",
+        "guest-erase": f"/guest/{d['guest_access']}/erase",
+        "guest-erased": "/guest/erased",
         "error-404": "/no-such-page",
         "error-410": f"/c/{d['expired_token']}",
         "api-docs-signed-out": "/docs/api",
@@ -286,11 +311,14 @@ def test_every_page_fits_a_phone_and_passes_axe(browser, live_server, app):
         "blocked": "/settings/blocked",
         "notifications": "/settings/notifications",
         "settings": "/settings",
+        "contact-card": "/settings/card",
+        "connection-card": f"/connections/{d['card_friend']}",
         "password": "/settings/password",
         "delete-account": "/settings/delete",
         "api-tokens": "/settings/tokens",
         "webhooks": "/settings/webhooks",
         "webhook-detail": f"/settings/webhooks/{d['webhook']}",
+        "your-data": "/settings/data",
         "api-docs": "/docs/api",
         "invitations": "/invitations",
         "invitations-sent": "/invitations/sent",
@@ -304,7 +332,8 @@ def test_every_page_fits_a_phone_and_passes_axe(browser, live_server, app):
     }
     member = {"member-dashboard": "/dashboard", "member-links": "/links", "member-requests": "/requests",
               "member-connections": "/connections", "member-invitations": "/invitations",
-              "member-notifications-empty": "/notifications"}
+              "member-notifications-empty": "/notifications", "member-landing-share-back": f"/c/{d['token']}",
+              "member-contact-card-empty": "/settings/card"}
     admin = {"admin": "/admin/", "admin-search": "/admin/?q=ada", "admin-member": f"/admin/members/{d['ada']}",
              "admin-mail": "/admin/mail"}
 

@@ -52,7 +52,7 @@ def test_the_confirmation_mail_carries_a_private_page_showing_what_was_sent(clie
     assert page.status_code == 200
     html = body(page)
     assert "grace@example.com" in html and "To Ada Lovelace" in html and "We met at PyCon." in html
-    assert "Waiting for an answer" in html
+    assert "Waiting for an answer" in html and "30 days on" in html
     assert "ada@example.com" not in html  # nothing of the owner's own data
     assert page.headers["Cache-Control"] == "no-store" and page.headers["Referrer-Policy"] == "no-referrer"
     # The token shows no address.
