@@ -103,6 +103,7 @@ def _register_blueprints(app: Flask) -> None:
     from .api.settings import bp as api_tokens_bp
     from .api.views import init_app as init_api
     from .auth.views import bp as auth_bp
+    from .contacts.views import bp as contacts_bp
     from .inbox.views import bp as inbox_bp
     from .invitations.views import bp as invitations_bp
     from .landing.card import card_image  # noqa: F401 - adds the card route to landing_bp
@@ -128,3 +129,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(contacts_bp)

@@ -127,6 +127,10 @@ class Defaults:
     # One JSON line per request on stderr (logger "oneclick.request").
     REQUEST_LOG = False
 
+    # --- Contact cards (oneclick.contacts) ---------------------------------------------------------
+    CARD_PHOTO_MAX_BYTES = 5 * 1024 * 1024  # largest photo upload; a larger one is refused with a message
+    CARD_PHOTO_MAX_PIXELS = 40_000_000  # width x height of an upload (decompression bombs are refused)
+
     # --- Inbound requests: the public request form, the inbox and owner notifications -----------
     REQUEST_LIMIT_PER_IP = "30 per hour"  # request form posts from one address (a conference hall shares one)
     REQUEST_LIMIT_PER_LINK = "120 per hour"  # request form posts to one link, from anywhere

@@ -14,7 +14,7 @@ from sqlalchemy.orm import load_only
 from .. import clicks, tokens
 from ..clock import as_utc
 from ..extensions import db
-from ..models import ConnectionRequest, InviteLink, LinkDailyStat, LinkSourceStat, User
+from ..models import DEFAULT_LINK_CARD_FIELDS, ConnectionRequest, InviteLink, LinkDailyStat, LinkSourceStat, User
 from ..urls import external_url
 from ..webhooks import services as webhooks
 from . import rules
@@ -42,6 +42,7 @@ class OwnerView:
     headline: str
     handle: str | None
     vanity_enabled: bool
+    photo_etag: str | None = None  # the contact card photo's version (oneclick.contacts), None without one
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,7 @@ class LinkView:
     auto_accept: bool
     active: bool
     is_primary: bool
+    public_fields: str  # card fields "Save contact" offers on the landing page (empty: no button)
     owner: OwnerView
 
 
@@ -129,12 +131,12 @@ def _raw_sql(dialect: str) -> str:
 def _view(row) -> LinkView:
     """Build the snapshot from a driver row (SQLite hands back ints for booleans and text for times)."""
     (id_, public_id, version, owner_id, label, channel, message, expires_at, max_requests, auto_accept, active,
-     is_primary, o_id, o_public_id, o_name, o_headline, o_handle, o_vanity) = row
+     is_primary, public_fields, o_id, o_public_id, o_name, o_headline, o_handle, o_vanity, o_photo) = row
     if isinstance(expires_at, str):
         expires_at = datetime.fromisoformat(expires_at)
-    owner = OwnerView(o_id, o_public_id, o_name, o_headline, o_handle, bool(o_vanity))
+    owner = OwnerView(o_id, o_public_id, o_name, o_headline, o_handle, bool(o_vanity), o_photo)
     return LinkView(id_, public_id, version, owner_id, label, channel, message, as_utc(expires_at), max_requests,
-                    bool(auto_accept), bool(active), bool(is_primary), owner)
+                    bool(auto_accept), bool(active), bool(is_primary), public_fields, owner)
 
 
 def fetch_link(public_id: str, fresh: bool = False) -> LinkView | None:
@@ -390,6 +392,9 @@ class LinkFields:
     auto_accept: bool = False
     slug: str | None = None
     share_stable: bool = False
+    # Contact card fields shared on acceptance / offered by "Save contact" (comma-separated keys, oneclick.contacts).
+    card_fields: str = DEFAULT_LINK_CARD_FIELDS
+    public_fields: str = ""
 
 
 class SlugTaken(Exception):
@@ -457,6 +462,8 @@ def _columns(fields: LinkFields) -> dict:
         "auto_accept": bool(fields.auto_accept),
         "slug": fields.slug or None,
         "share_stable": bool(fields.share_stable),
+        "card_fields": fields.card_fields,
+        "public_fields": fields.public_fields,
     }
 
 
