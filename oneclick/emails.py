@@ -86,11 +86,12 @@ def send_invitation(to: str, sender_name: str, recipient_name: str, message: str
     send_mail(to, f"{' '.join(sender_name.split())} invites you to connect on oneclick", text)
 
 
-def send_request_accepted(to: str, owner_name: str, member: bool) -> None:
+def send_request_accepted(to: str, owner_name: str, member: bool, card: Sequence = ()) -> None:
     """Tell a requester (a member at their verified address, or a guest at the address they confirmed) that
-    ``owner_name`` accepted their request. Never sent for a declined request, so it tells nothing else."""
+    ``owner_name`` accepted their request, with the card fields the owner's link shares (``card``: (label, value)
+    pairs). Never sent for a declined request, so it tells nothing else."""
     url = external_url("inbox.connections" if member else "auth.register")
-    text = render_template("email/request_accepted.txt", owner_name=owner_name, member=member, url=url)
+    text = render_template("email/request_accepted.txt", owner_name=owner_name, member=member, url=url, card=card)
     send_mail(to, f"{' '.join(owner_name.split())} accepted your request to connect", text)
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from .. import limits
 from ..clock import utcnow
+from ..contacts import services as contacts
 from ..extensions import db
 from ..inbox import services
 from ..links import services as links
@@ -204,6 +205,7 @@ def list_connections(args: dict):
     cursor = decode_cursor("connections", args.get("cursor"))
     page = services.connections(acting_user(), cursor=cursor)
     member_ids = _member_ids([r.id for r in page.rows])
+    cards = contacts.shared_by_connection(acting_user(), [r.id for r in page.rows])
     items = [
         {
             "id": r.id,
@@ -212,6 +214,7 @@ def list_connections(args: dict):
             "member_id": member_ids.get(r.id),
             "source": r.source,
             "created_at": iso(r.created_at),
+            "card": cards.get(r.id, {}),
         }
         for r in page.rows
     ]

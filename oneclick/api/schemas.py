@@ -349,6 +349,25 @@ class Request(Out):
 RequestList = _list_of("RequestList", Request, cursor=True)
 
 
+class SharedCard(Out):
+    """Card fields by key (oneclick.contacts.fields); ``work_email`` and ``personal_email`` are as stated, not
+    verified; ``photo`` is a URL."""
+
+    name = _s()
+    headline = _s()
+    organisation = _s()
+    email = _s("Verified (the account's address, or a guest's confirmed one).")
+    work_email = _s("As stated by its owner, not verified.")
+    personal_email = _s("As stated by its owner, not verified.")
+    phone = _s()
+    website = _s()
+    linkedin = _s()
+    mastodon = _s()
+    github = _s()
+    x = _s()
+    photo = _s("URL of the member's photo (JPEG).")
+
+
 @component
 class Connection(Out):
     id = _int()
@@ -357,6 +376,11 @@ class Connection(Out):
     member_id = _s("The member's id, null for a guest.", allow_none=True)
     source = _enum(["link", "invitation"])
     created_at = _time()
+    card = fields.Nested(
+        SharedCard,
+        metadata=_meta("The contact card fields this connection shares with you (fixed when the request was "
+                       "accepted; gone when the connection is removed). Only filled fields appear."),
+    )
 
 
 ConnectionList = _list_of("ConnectionList", Connection, cursor=True)

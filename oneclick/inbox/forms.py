@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_wtf import FlaskForm
-from wtforms import EmailField, Field, HiddenField, RadioField, SearchField, SelectField, StringField, TextAreaField
+from wtforms import (
+    EmailField,
+    Field,
+    HiddenField,
+    RadioField,
+    SearchField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
 from .. import limits, tokens
 from ..clock import utcnow
+from ..contacts import fields as card_fields
 from ..validators import MAX_ID, multi_line, one_line
 from .services import NOTIFY_MODES, SOURCES, STATUSES
 
@@ -34,9 +45,15 @@ class PublicFormMeta:
 
 
 class MemberRequestForm(FlaskForm):
-    """The signed-in member's one-button request: their name and email come from the account."""
+    """The signed-in member's one-button request: their name and email come from the account; ``share`` the card
+    fields they share back on acceptance (unknown keys are dropped)."""
 
     Meta = PublicFormMeta
+
+    share = SelectMultipleField(choices=[SelectChoice(k, k) for k in card_fields.CHOOSABLE], validate_choice=False)
+
+    def share_fields(self) -> str:
+        return card_fields.join(k for k in (self.share.data or ())[:50] if k in card_fields.CHOOSABLE)
 
 
 class GuestRequestForm(FlaskForm):
@@ -59,8 +76,21 @@ class GuestRequestForm(FlaskForm):
         filters=[_strip],
         description=f"Up to {NOTE_MAX} characters.",
     )
+    organisation = StringField(
+        "Organisation (optional)",
+        validators=[Optional(), Length(max=limits.ORGANISATION_MAX), one_line], filters=[_strip],
+    )
+    phone = StringField(
+        "Phone (optional)", validators=[Optional(), Length(max=limits.PHONE_MAX)], filters=[_strip],
+    )
     # A field people never see; bots fill it in.
     website = StringField("Leave this field empty", filters=[_strip])
+
+    def validate_phone(self, field):
+        if field.data:
+            problem = card_fields.phone_problem(field.data)
+            if problem:
+                raise ValidationError(problem)
     started = HiddenField()
     # Set (signed) after "That was quick!": the next press of this form always goes through.
     second = HiddenField()

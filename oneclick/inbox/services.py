@@ -16,6 +16,7 @@ from sqlalchemy import Integer, and_, delete, func, literal, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from .. import emails, tokens
+from ..contacts import services as contacts
 from ..db_helpers import insert_for
 from ..extensions import db
 from ..links.services import link_token, resolve_token
@@ -187,16 +188,22 @@ def _insert_connection(**values) -> None:
     db.session.execute(stmt)
 
 
-def _connect(owner: User, requester_id: int | None, email: str, name: str, link_id: int | None, now) -> None:
-    """Connect the owner with a requester: the owner's side, and the member's side when they are one."""
+def _connect(owner: User, requester_id: int | None, email: str, name: str, link_id: int | None, now,
+             share_fields: str = "", shared_card: dict | None = None) -> None:
+    """Connect the owner with a requester: the owner's side, and the member's side when they are one.
+
+    Each row carries what the other side shares with its owner (``contacts.connection_shares``): the request's
+    choice on the owner's row, the link's on the requester's.
+    """
+    owner_side, requester_side = contacts.connection_shares(link_id, requester_id, share_fields, shared_card)
     _insert_connection(
         owner_id=owner.id, member_id=requester_id, email=email, name=name, source="link", link_id=link_id,
-        created_at=now,
+        created_at=now, **owner_side,
     )
     if requester_id is not None:
         _insert_connection(
             owner_id=requester_id, member_id=owner.id, email=owner.email, name=owner.name, source="link",
-            link_id=None, created_at=now,
+            link_id=None, created_at=now, **requester_side,
         )
 
 
@@ -242,7 +249,8 @@ def _facts(link, owner: User, requester_id: int | None, email: str, now: datetim
 
 
 def _place_request(
-    link, owner: User, requester_id: int | None, name: str, email: str, note: str, now: datetime
+    link, owner: User, requester_id: int | None, name: str, email: str, note: str, now: datetime,
+    share_fields: str = "", shared_card: dict | None = None,
 ) -> tuple[SendResult, list]:
     """Decide (``rules``) and store one request from a verified address through an open link whose row the
     caller locked, with its notifications (the owner's, the requester's when auto-accepted, a request-limit
@@ -271,6 +279,8 @@ def _place_request(
         created_at=now,
         decided_at=now if placement.status != "pending" else None,
         email_confirmed_at=now,
+        share_fields=share_fields,
+        shared_card=shared_card,
     )
     db.session.add(req)
     try:
@@ -283,7 +293,7 @@ def _place_request(
             return SendResult("already_connected", **who), []
         return SendResult("already_pending", request_id=existing.id, since=existing.created_at, **who), []
     if placement.connect:
-        _connect(owner, req.requester_id, email, name, link.id, now)
+        _connect(owner, req.requester_id, email, name, link.id, now, share_fields, shared_card)
     result = SendResult(placement.outcome, request_id=req.id, since=now, **who)
     mails: list = []
     if placement.notify:
@@ -308,7 +318,8 @@ def _send_notice(mails: list) -> None:
             notifications.send_mails([notice])
 
 
-def send_request(token: str, requester: User, name: str, email: str, note: str, now: datetime) -> SendResult:
+def send_request(token: str, requester: User, name: str, email: str, note: str, now: datetime,
+                 share_fields: str = "") -> SendResult:
     """Send a member's connection request through the link in ``token``; at most one pending per (owner, sender).
 
     The member's own (verified) name and email are used; guests go through ``start_guest_request`` and
@@ -328,7 +339,8 @@ def send_request(token: str, requester: User, name: str, email: str, note: str, 
     link = resolution.link
     owner = db.session.get(User, link.owner_id)
     result, notice = _place_request(
-        link, owner, requester.id, requester.name, requester.email.strip().lower(), note, now
+        link, owner, requester.id, requester.name, requester.email.strip().lower(), note, now,
+        share_fields=share_fields,
     )
     if result.request_id is None:  # refused (own link, connected, over the cap): nothing to keep
         db.session.rollback()
@@ -356,7 +368,8 @@ def _confirm_max_age() -> int:
     return int(current_app.config["GUEST_CONFIRM_MAX_AGE"])
 
 
-def start_guest_request(token: str, name: str, email: str, note: str, now: datetime) -> GuestStart:
+def start_guest_request(token: str, name: str, email: str, note: str, now: datetime,
+                        shared_card: dict | None = None) -> GuestStart:
     """Keep a guest's request unconfirmed and mail its sender a confirmation link (the double opt-in).
 
     Every address gets the same answer and the same mail, whether it is new, pending, declined, connected or
@@ -383,12 +396,13 @@ def start_guest_request(token: str, name: str, email: str, note: str, now: datet
         )
         if row is None:
             row = GuestConfirmation(owner_id=owner.id, link_id=link.id, email=email, name=name, note=note,
-                                    created_at=now, sent_at=now)
+                                    created_at=now, sent_at=now, shared_card=shared_card)
             db.session.add(row)
         else:
-            if (row.name, row.note, row.link_id) != (name, note, link.id):
+            if (row.name, row.note, row.link_id, row.shared_card) != (name, note, link.id, shared_card):
                 row.public_id = new_public_id()  # older mails no longer confirm other details
             row.name, row.note, row.link_id, row.sent_at = name, note, link.id, now
+            row.shared_card = shared_card
         try:
             db.session.flush()
             break
@@ -468,8 +482,8 @@ def confirm_guest_request(public_id: str, now: datetime) -> ConfirmResult:
     if claimed != 1:
         db.session.rollback()
         return ConfirmResult("used")
-    name, email, note = row.name, row.email, row.note
-    result, notice = _place_request(resolution.link, owner, None, name, email, note, now)
+    name, email, note, shared_card = row.name, row.email, row.note, row.shared_card
+    result, notice = _place_request(resolution.link, owner, None, name, email, note, now, shared_card=shared_card)
     if result.outcome == "daily_cap":
         db.session.rollback()
         return ConfirmResult("ok", result, **where)
@@ -657,13 +671,15 @@ def decide_requests(owner: User, ids: list[int], action: str, now: datetime) -> 
         update(cr)
         .where(cr.owner_id == owner.id, cr.id.in_(wanted), cr.status == "pending")
         .values(status="accepted" if action == "accept" else "declined", decided_at=now)
-        .returning(cr.id, cr.requester_id, cr.requester_email, cr.name, cr.link_id, cr.email_confirmed_at),
+        .returning(cr.id, cr.requester_id, cr.requester_email, cr.name, cr.link_id, cr.email_confirmed_at,
+                   cr.share_fields, cr.shared_card),
         execution_options={"synchronize_session": False},
     ).all()
     mails = []
     for row in rows:
         if action == "accept":
-            _connect(owner, row.requester_id, row.requester_email, row.name, row.link_id, now)
+            _connect(owner, row.requester_id, row.requester_email, row.name, row.link_id, now, row.share_fields,
+                     row.shared_card)
             mails.append(notifications.request_accepted(
                 owner, row.id, row.requester_id, row.requester_email, row.email_confirmed_at is not None, now
             ))

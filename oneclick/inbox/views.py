@@ -23,6 +23,7 @@ from wtforms.fields.choices import SelectChoice
 
 from .. import tokens
 from ..clock import utcnow
+from ..contacts import services as contacts
 from ..errors import render_error
 from ..extensions import csrf, limiter
 from ..landing.sources import click_source
@@ -153,7 +154,8 @@ def send(token: str):
             mark_click_counted()
     if viewer is None:
         return _send_as_guest(token, parsed, form)
-    result = services.send_request(token, viewer, viewer.name, viewer.email, "", utcnow())
+    result = services.send_request(token, viewer, viewer.name, viewer.email, "", utcnow(),
+                                   share_fields=form.share_fields())
     if result.outcome == "unavailable":
         flash(LINK_MESSAGES[result.link_state], "error")
         return redirect(url_for("landing.page", token=token))
@@ -178,7 +180,8 @@ def _send_as_guest(token: str, parsed, form):
         if parsed:
             _remember_guest(parsed[0], None)
         return redirect(url_for("inbox.sent", token=token))
-    started = services.start_guest_request(token, form.name.data, form.email.data, form.note.data or "", utcnow())
+    started = services.start_guest_request(token, form.name.data, form.email.data, form.note.data or "", utcnow(),
+                                           shared_card=contacts.guest_card(form.organisation.data, form.phone.data))
     if started.outcome == "unavailable":
         flash(LINK_MESSAGES[started.link_state], "error")
         return redirect(url_for("landing.page", token=token))

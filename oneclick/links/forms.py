@@ -12,6 +12,7 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -21,6 +22,8 @@ from wtforms.validators import AnyOf, DataRequired, Length, NumberRange, Optiona
 
 from .. import limits
 from ..clock import utcnow
+from ..contacts import fields as card_keys
+from ..models import DEFAULT_LINK_CARD_FIELDS
 from ..validators import multi_line, one_line
 from . import rules, zones
 from .services import CHANNELS
@@ -114,6 +117,15 @@ class LinkForm(FlaskForm):
         filters=[_strip, lambda v: v.lower() if isinstance(v, str) else v],
     )
     share_stable = RadioField("QR codes, present mode and snippets share", choices=SHARE_CHOICES, default="token")
+    # Contact card fields (templates/links/_card_fields.html): what a person who connects through this link
+    # receives on acceptance, and what "Save contact" on its page offers anyone.
+    card_fields = SelectMultipleField(
+        "On acceptance, share", choices=[SelectChoice(k, card_keys.LABELS[k]) for k in card_keys.CHOOSABLE],
+        default=[k for k in card_keys.parse(DEFAULT_LINK_CARD_FIELDS) if k != "name"],
+    )
+    public_fields = SelectMultipleField(
+        "Anyone may save", choices=[SelectChoice(k, card_keys.LABELS[k]) for k in card_keys.CHOOSABLE], default=[],
+    )
     submit = SubmitField("Save link")
 
     def __init__(self, *args, handle: str | None = None, zone: tzinfo = UTC, link=None, **kwargs):
@@ -218,6 +230,8 @@ class LinkForm(FlaskForm):
             "auto_accept": bool(self.auto_accept.data),
             "slug": self.slug.data or None,
             "share_stable": self.share_stable.data == "stable",
+            "card_fields": card_keys.join(self.card_fields.data or ()),
+            "public_fields": card_keys.join(self.public_fields.data or ()),
         }
         if self.expires_preset.data != KEEP or self.expires_custom.data is not None:
             values["expires_at"] = self.expires_at
@@ -234,6 +248,8 @@ class LinkForm(FlaskForm):
         self.auto_accept.data = link.auto_accept
         self.slug.data = link.slug or ""
         self.share_stable.data = "stable" if link.share_stable else "token"
+        self.card_fields.data = [k for k in card_keys.parse(link.card_fields) if k != "name"]
+        self.public_fields.data = [k for k in card_keys.parse(link.public_fields) if k != "name"]
 
 
 def handle_path(handle: str | None) -> str:

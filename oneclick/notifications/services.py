@@ -22,6 +22,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from .. import emails
+from ..contacts import services as contacts
 from ..db_helpers import insert_for
 from ..extensions import db
 from ..models import ConnectionRequest, InviteLink, LinkWarning, Notification, User
@@ -94,10 +95,16 @@ def request_accepted(owner: User, request_id: int, requester_id: int | None, req
         record(member.id, REQUEST_ACCEPTED, now, request_id, name=owner.name)
         if member.email_verified_at is None:
             return None
-        return Mail("send_request_accepted", member.email, (owner.name, True))
+        return Mail("send_request_accepted", member.email, (owner.name, True, _owner_card(owner, request_id)))
     if not email_confirmed:
         return None
-    return Mail("send_request_accepted", requester_email, (owner.name, False))
+    return Mail("send_request_accepted", requester_email, (owner.name, False, _owner_card(owner, request_id)))
+
+
+def _owner_card(owner: User, request_id: int) -> tuple:
+    """The (label, value) pairs of the owner's card that the request's link shares (the acceptance mail's card)."""
+    link_id = db.session.scalar(select(ConnectionRequest.link_id).where(ConnectionRequest.id == request_id))
+    return contacts.owner_shared_for_request(owner, link_id).lines()
 
 
 def invitation_accepted(sender_id: int, invitation_id: int, shown_as: str, now: datetime) -> None:
