@@ -75,12 +75,17 @@ def erase_expired_guest_data(now: datetime) -> int:
         if erase:
             _forget_notifications(erase)
             touched += db.session.execute(
-                delete(cr).where(cr.id.in_(erase), cr.requester_id.is_(None)),
+                # Re-checked in the statement: an owner accepting the request meanwhile keeps it.
+                delete(cr).where(
+                    cr.id.in_(erase), cr.requester_id.is_(None),
+                    or_(cr.status == "declined", (cr.status == "pending") & cr.email_confirmed_at.is_(None)),
+                ),
                 execution_options={"synchronize_session": False},
             ).rowcount
         if trim:
             touched += db.session.execute(
-                update(cr).where(cr.id.in_(trim), cr.requester_id.is_(None)).values(note="", shared_card=null()),
+                update(cr).where(cr.id.in_(trim), cr.requester_id.is_(None), cr.status == "accepted")
+                .values(note="", shared_card=null()),
                 execution_options={"synchronize_session": False},
             ).rowcount
         if tidy:

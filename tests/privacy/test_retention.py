@@ -149,3 +149,17 @@ def test_the_command_and_the_daily_job(app, runner):
     day = [(h, m) for h in range(24) for m in range(60)]
     periodic = tasks.guest_retention.task_class()
     assert [(h, m) for h, m in day if periodic.validate_datetime(datetime(2026, 12, 2, h, m))] == [(3, 41)]
+
+
+def test_the_rule_module_is_pure():
+    import ast
+    import sys
+    from pathlib import Path
+
+    tree = ast.parse(Path(rules.__file__).read_text())
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                for alias in node.names}
+    imported |= {node.module.split(".")[0] for node in ast.walk(tree)
+                 if isinstance(node, ast.ImportFrom) and node.module and node.level == 0}
+    assert not [n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level]  # nothing of the app
+    assert imported <= set(sys.stdlib_module_names) | {"__future__"}, imported
