@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -17,7 +18,16 @@ from sqlalchemy import delete, null, or_, select, update
 from .. import tokens
 from ..db_helpers import insert_for
 from ..extensions import db
-from ..models import Connection, ConnectionRequest, GuestConfirmation, GuestErasure, MailOutbox, Notification, User
+from ..models import (
+    Connection,
+    ConnectionRequest,
+    GuestConfirmation,
+    GuestErasure,
+    MailOutbox,
+    Notification,
+    User,
+    WebhookDelivery,
+)
 from . import rules
 
 #: The notification kind that carries a request's sender (oneclick.notifications.services.REQUEST_RECEIVED).
@@ -211,7 +221,8 @@ def erase_guest_address(email: str, now: datetime) -> int:
     """Erase everything stored about ``email`` as a guest in this instance; return how many rows went.
 
     Their requests (every status), unconfirmed requests, the owners' connections with the address where no
-    member holds it, the owners' "new request" events, and delivered or failed mails to it. Private links
+    member holds it, the owners' "new request" events, webhook deliveries naming it (except one being sent this
+    moment), and delivered or failed mails to it. Private links
     issued until now stop opening. Kept: owners' blocks of the address (the owner's own list; a block is never
     revealed), and what a member account with this address holds (that is the account's data).
     """
@@ -228,6 +239,12 @@ def erase_guest_address(email: str, now: datetime) -> int:
     ).rowcount
     gone += db.session.execute(
         delete(mo).where(mo.to_address == email, mo.status.in_(("sent", "failed"))), execution_options=sync
+    ).rowcount
+    # Webhook events about the address's requests, kept in their owners' delivery logs (or still to be sent).
+    wd = WebhookDelivery
+    gone += db.session.execute(
+        delete(wd).where(wd.status != "sending", wd.payload.contains('"email":' + json.dumps(email), autoescape=True)),
+        execution_options=sync,
     ).rowcount
     insert = insert_for(db.session)
     stmt = insert(GuestErasure).values(digest=address_digest(email), erased_at=now.astimezone(UTC))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from datetime import timedelta
@@ -20,6 +21,8 @@ from oneclick.models import (
     GuestErasure,
     MailOutbox,
     Notification,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 
 from ..conftest import body, csrf_from
@@ -68,7 +71,8 @@ def test_a_declined_request_looks_like_a_waiting_one_and_an_unconfirmed_one_is_l
         _, bob_token = make_invite_link(other)
     guest_post(client, app, bob_token)  # not confirmed
     html = body(client.get(_page_path(app)))
-    assert html.count("Waiting for an answer") == 1 and "declined" not in html.lower()
+    assert html.count("Waiting for an answer") == 1
+    assert "declined" not in html.split("<h2>Erase everything")[0].lower()  # the list never says it
     assert "To Bob Builder" in html and "Not confirmed" in html
 
 
@@ -150,6 +154,14 @@ def test_erase_asks_first_then_removes_every_row_and_revokes_the_link(client, ap
         other = make_user(email="bob@example.com", name="Bob Builder")
         _, bob_token = make_invite_link(other)
         db.session.commit()
+        hook = WebhookEndpoint(owner_id=owner["id"], url="https://example.com/h", events="request.created", secret="x")
+        db.session.add(hook)
+        db.session.flush()
+        for n, who in enumerate(("grace@example.com", "alan@example.com")):
+            payload = json.dumps({"data": {"request": {"email": who}}}, separators=(",", ":"))
+            db.session.add(WebhookDelivery(endpoint_id=hook.id, message_id=f"msg_{n}", event="request.created",
+                                           status="delivered", payload=payload))
+        db.session.commit()
     guest_post(client, app, bob_token)  # an unconfirmed one too
     path = _page_path(app)
     assert "Connected" in body(client.get(path))
@@ -169,6 +181,8 @@ def test_erase_asks_first_then_removes_every_row_and_revokes_the_link(client, ap
     assert _count(app, MailOutbox, MailOutbox.to_address == "grace@example.com",
                   MailOutbox.status.in_(("sent", "failed"))) == 0
     assert _count(app, Block) == 1  # the owner's own list stays
+    with app.app_context():  # the owner's webhook log forgets the address, and only it
+        assert list(db.session.scalars(select(WebhookDelivery.message_id))) == ["msg_1"]
     with app.app_context():
         [stored] = db.session.scalars(select(GuestErasure.digest))
         assert "grace" not in stored  # the erased address itself is not kept
