@@ -232,3 +232,28 @@ def test_save_contact_absent_without_public_fields_and_for_bad_tokens(client, ap
         link.public_fields, link.active = "organisation", False
         db.session.commit()
     assert client.get(f"/c/{ids['token']}/contact.vcf").status_code == 410
+
+
+def test_auto_accept_link_exchanges_cards_at_once(client, auth, app):
+    """A link that accepts everyone connects in the request's own transaction, with the same sharing."""
+    ids = world(app, card_fields="phone")
+    from oneclick.models import InviteLink
+    with app.app_context():
+        db.session.get(InviteLink, ids["link"]).auto_accept = True
+        db.session.commit()
+    member_request(client, auth, ids["token"], "grace@example.com", ["organisation"])
+    page = body(client.get(f"/connections/{_connection_id(app, ids['grace'])}"))
+    assert ADA_CARD["phone"] in page and ADA_CARD["work_email"] not in page
+    text = [m for m in app.extensions["oneclick.outbox"] if m["To"] == "grace@example.com"][-1].get_content()
+    assert ADA_CARD["phone"] in text
+    auth.logout()
+    auth.login("ada@example.com")
+    page = body(client.get(f"/connections/{_connection_id(app, ids['ada'])}"))
+    assert "US Navy" in page and GRACE_CARD["phone"] not in page
+
+
+def test_share_back_ignores_unknown_keys(client, auth, app):
+    ids = world(app)
+    member_request(client, auth, ids["token"], "grace@example.com", ["password_hash", "phone", "name", "x" * 500])
+    with app.app_context():
+        assert db.session.scalar(select(ConnectionRequest.share_fields)) == "phone"
