@@ -188,7 +188,7 @@ class LinkForm(FlaskForm):
 
     def _check_limit(self) -> bool:
         preset, number = self.max_requests_preset.data, self.max_requests.data
-        if self.max_requests.errors:
+        if self.max_requests.errors or self.max_requests_preset.errors:  # e.g. a preset that isn't offered
             return False
         if preset == NO_LIMIT and number is not None:
             preset = CUSTOM  # a typed number with the preset left at "No limit" means that number

@@ -181,6 +181,13 @@ def test_a_custom_request_limit_is_shown_and_kept(app, auth, client, owner):
     assert get_link(app, int(response.location.rsplit("/", 1)[1])).max_requests == 250  # typed, preset left alone
 
 
+@pytest.mark.parametrize("preset", ["", "7", "lots"])
+def test_a_request_limit_preset_that_is_not_offered_is_refused_with_a_message(app, auth, owner, preset):
+    response = auth.post("/links/new", {"label": "Talk", "channel": "slides", "max_requests_preset": preset})
+    assert response.status_code == 200  # the form again, never a 500
+    assert "Not a valid choice" in response.get_data(as_text=True)
+
+
 # --- Stable short path -----------------------------------------------------------------------------
 
 
