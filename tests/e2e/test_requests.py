@@ -103,8 +103,8 @@ def test_guest_request_badge_accept_connection(page, other_page, live_server, ap
 
     # The owner sees the badge, opens the inbox and accepts.
     page.reload()
-    expect(nav.locator(".badge")).to_have_text("1")
-    nav.get_by_role("link", name="Requests").click()
+    expect(nav.get_by_role("link", name=re.compile(r"^Requests")).locator(".badge")).to_have_text("1")
+    nav.get_by_role("link", name=re.compile(r"^Requests")).click()
     row = page.locator("tr", has_text="Grace Hopper")
     expect(row).to_contain_text("grace@example.com")
     expect(row).to_contain_text("We met at <b>PyCon</b>.")  # shown as text, not markup
