@@ -533,14 +533,15 @@ def attach_guest_history(user: User, now: datetime) -> None:
         execution_options={"synchronize_session": False},
     )
     owners = db.session.execute(
-        select(User.id, User.email, User.name)
+        select(User.id, User.email, User.name, Connection.link_id)
         .join(Connection, Connection.owner_id == User.id)
         .where(Connection.member_id == user.id, Connection.source == "link")
     ).all()
-    for owner_id, owner_email, owner_name in owners:
+    for owner_id, owner_email, owner_name, link_id in owners:
+        # What the owner's link shares with the people it connects (the guest had it by mail on acceptance).
         _insert_connection(
             owner_id=user.id, member_id=owner_id, email=owner_email, name=owner_name, source="link", link_id=None,
-            created_at=now,
+            created_at=now, card_fields=contacts.link_card_fields(link_id),
         )
 
 

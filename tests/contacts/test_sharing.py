@@ -257,3 +257,24 @@ def test_share_back_ignores_unknown_keys(client, auth, app):
     member_request(client, auth, ids["token"], "grace@example.com", ["password_hash", "phone", "name", "x" * 500])
     with app.app_context():
         assert db.session.scalar(select(ConnectionRequest.share_fields)) == "phone"
+
+
+def test_guest_who_joins_later_sees_what_the_link_shares(client, auth, app):
+    ids = world(app, card_fields="phone")
+    guest_post(client, app, ids["token"], email="lin@example.org", name="Lin Guest", phone="+1 555 0142")
+    assert confirm_post(client, app, "lin@example.org").status_code == 302
+    auth.login("ada@example.com")
+    assert auth.post(f"/requests/{_request_id(app)}/accept", {}, token_from="/requests").status_code == 302
+    auth.logout()
+    from oneclick.auth import services as accounts
+    from oneclick.models import User
+    with app.app_context():
+        user = accounts.create_user("lin@example.org", "Lin Guest", "correct horse battery", verified=True)
+        from oneclick.clock import utcnow
+        from oneclick.inbox import services as inbox
+        inbox.attach_guest_history(db.session.get(User, user.id), utcnow())
+        db.session.commit()
+        lin_id = user.id
+    auth.login("lin@example.org")
+    page = body(client.get(f"/connections/{_connection_id(app, lin_id)}"))
+    assert ADA_CARD["phone"] in page and ADA_CARD["work_email"] not in page
