@@ -95,11 +95,40 @@ def when_ready(server):
         return
     import subprocess
     import sys
+    import threading
 
     # Our own interpreter and module, with our pid: no outside input reaches the command line.
     command = [sys.executable, "-m", "oneclick.consumer", "--parent", str(os.getpid())]
     _consumer = subprocess.Popen(command)  # noqa: S603  # nosec B603
     server.log.info("Started the queue consumer (pid: %s)", _consumer.pid)
+    threading.Thread(target=_watch_consumer, args=(server, command), name="consumer-watch", daemon=True).start()
+
+
+_stopping = False
+
+
+def _watch_consumer(server, command) -> None:
+    """Start the consumer again when it dies (a crash or a kill), waiting 1, 2, 4 … 60 s between quick deaths."""
+    import subprocess
+    import time
+
+    global _consumer
+    delay = 1.0
+    while not _stopping:
+        time.sleep(0.5)
+        if _stopping or _consumer.poll() is None:
+            continue
+        server.log.warning("The queue consumer (pid %s) exited with %s: starting another in %.0f s",
+                           _consumer.pid, _consumer.returncode, delay)
+        time.sleep(delay)
+        if _stopping:
+            return
+        started = time.monotonic()
+        _consumer = subprocess.Popen(command)  # noqa: S603  # nosec B603
+        server.log.info("Started the queue consumer (pid: %s)", _consumer.pid)
+        while not _stopping and _consumer.poll() is None and time.monotonic() - started < 60:
+            time.sleep(0.5)
+        delay = 1.0 if _consumer.poll() is None else min(delay * 2, 60.0)
 
 
 def on_exit(server):
@@ -107,6 +136,8 @@ def on_exit(server):
     import signal
     import subprocess
 
+    global _stopping
+    _stopping = True
     if _consumer is None or _consumer.poll() is not None:
         return
     _consumer.send_signal(signal.SIGINT)

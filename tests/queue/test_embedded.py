@@ -60,3 +60,31 @@ def test_the_server_starts_a_consumer_that_mails_and_dies_with_a_killed_server(t
         assert not _alive(consumer), (tmp_path / "server.log").read_text()
     finally:
         server.stop()
+
+
+def test_a_crashed_consumer_is_started_again_by_the_server(tmp_path):
+    settings = {"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "", "PUBLIC_URL": "http://oneclick.test",
+                "MAIL_BACKEND": "file", "PASSWORD_HASH_METHOD": FAST_HASH, "SESSION_COOKIE_SECURE": "false"}
+    subprocess.run([sys.executable, "-m", "flask", "--app", "oneclick", "db", "upgrade"], check=True,
+                   env={**os.environ, "ONECLICK_INSTANCE_PATH": str(tmp_path)}, capture_output=True)
+    server = AppServer(settings, workers=None, log_path=tmp_path / "server.log").start()
+    try:
+        deadline = time.monotonic() + 60
+        while not _consumers_of(server.proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        [first] = _consumers_of(server.proc.pid)
+        os.kill(first, signal.SIGKILL)  # a crash
+        while _consumers_of(server.proc.pid) in ([], [first]) and time.monotonic() < deadline + 30:
+            time.sleep(0.1)
+        [second] = _consumers_of(server.proc.pid)
+        assert second != first, (tmp_path / "server.log").read_text()
+        # The new consumer does the work: a mail queued now arrives.
+        client = Browserless(server.url)
+        token = client.csrf("/password/forgot")
+        assert client.request("POST", "/password/forgot", {"csrf_token": token, "email": "y@example.org"})[0] == 302
+        while not any("y@example.org" in m.read_text() for m in (tmp_path / "outbox").glob("*.eml")) \
+                and time.monotonic() < deadline + 90:
+            time.sleep(0.1)
+        assert any("y@example.org" in m.read_text() for m in (tmp_path / "outbox").glob("*.eml"))
+    finally:
+        server.stop()
