@@ -1,4 +1,4 @@
-"""A member's data, all of it, in one zip archive: JSON files (and vCards when contact cards exist).
+"""A member's data, all of it, in one zip archive: JSON files and vCards.
 
 What is left out is what would let someone act as the member or read what isn't theirs: the password hash,
 the session token, API token hashes, webhook signing secrets (encrypted at rest) and mail bodies.
@@ -14,7 +14,8 @@ from datetime import date, datetime
 
 from sqlalchemy import or_, select
 
-from .. import models
+from ..contacts import services as contacts
+from ..contacts import vcard
 from ..extensions import db
 from ..models import (
     ApiToken,
@@ -22,6 +23,7 @@ from ..models import (
     Block,
     Connection,
     ConnectionRequest,
+    ContactCard,
     Invitation,
     InviteLink,
     LinkDailyStat,
@@ -29,6 +31,7 @@ from ..models import (
     Notification,
     SupportTicket,
     User,
+    WebhookEndpoint,
 )
 
 #: Columns never exported (they let someone act as the member, or are shown elsewhere).
@@ -48,7 +51,7 @@ api_tokens.json     your API tokens (names and dates; the tokens themselves are 
 webhooks.json       your webhook endpoints (without their signing secrets)
 support.json        your support requests
 audit.json          administrators' entries about your account, or made by you as an administrator
-*.vcf               your own card and your connections' cards (vCard 4.0), when contact cards exist
+my-card.vcf         your own card, connections.vcf your connections' cards (vCard 4.0)
 """
 
 
@@ -101,29 +104,20 @@ def member_data(user: User) -> dict[str, object]:
         "audit.json": _rows(select(AuditLog).where(or_(AuditLog.actor_id == uid, AuditLog.target_id == uid))
                             .order_by(AuditLog.at, AuditLog.id)),
     }
-    endpoint = getattr(models, "WebhookEndpoint", None)
-    if endpoint is not None:
-        data["webhooks.json"] = _rows(select(endpoint).where(endpoint.owner_id == uid).order_by(endpoint.id))
-    card = getattr(models, "ContactCard", None)
-    if card is not None:
-        row = db.session.get(card, uid)
-        data["card.json"] = _row(row) if row is not None else None
+    data["webhooks.json"] = _rows(select(WebhookEndpoint).where(WebhookEndpoint.owner_id == uid)
+                                  .order_by(WebhookEndpoint.id))
+    row = db.session.get(ContactCard, uid)
+    data["card.json"] = _row(row) if row is not None else None
     return data
 
 
 def _photo(user: User) -> bytes | None:
-    card = getattr(models, "ContactCard", None)
-    row = db.session.get(card, user.id) if card is not None else None
-    return getattr(row, "photo", None) if row is not None else None
+    row = db.session.get(ContactCard, user.id)
+    return row.photo if row is not None else None
 
 
 def _vcards(user: User) -> dict[str, str]:
-    """Return the member's own card and their connections' cards as vCard 4.0, when contact cards exist."""
-    try:
-        from ..contacts import services as contacts
-        from ..contacts import vcard
-    except ImportError:  # pragma: no cover - contact cards not in this build
-        return {}
+    """Return the member's own card and their connections' cards as vCard 4.0."""
     files = {"my-card.vcf": vcard.serialize([contacts.member_values(user)])}
     cards = list(contacts.all_connection_cards(user))
     if cards:
