@@ -97,7 +97,7 @@ def main() -> None:
             "queued, SQLite": make_app(url, tmp, QUEUE_URL=f"sqlite:///{tmp / 'queue.sqlite3'}", **common),
             "queued, Redis": make_app(url, tmp, QUEUE_URL=REDIS_URL, QUEUE_NAME=f"bench-{uuid.uuid4().hex[:8]}",
                                       **common),
-            "sent inline, SMTP": make_app(url, tmp, QUEUE_URL="immediate", **common),
+            "sent inline, SMTP": make_app(url, tmp, QUEUE_URL="immediate", TESTING=True, **common),
         }
         queues = {}
         for mode, app in apps.items():

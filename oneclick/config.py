@@ -266,6 +266,9 @@ def check(config, debug: bool) -> None:
         raise ConfigError("PUBLIC_URL must start with http:// or https://")
     if config.get("WEBHOOK_ALLOW_HTTP") and not (debug or config.get("TESTING")):
         raise ConfigError("WEBHOOK_ALLOW_HTTP is for tests and debugging only: webhooks go to https:// URLs.")
+    if str(config.get("QUEUE_URL") or "").strip() == "immediate" and not (debug or config.get("TESTING")):
+        raise ConfigError("QUEUE_URL=immediate (tasks inline, no retries) is for tests and debugging only: "
+                          "leave it unset for the embedded queue, or use redis://.")
     if config.get("WEBHOOK_ALLOW_PRIVATE") and not config.get("TESTING"):
         raise ConfigError("WEBHOOK_ALLOW_PRIVATE is for the test suite only: webhooks never go to loopback.")
     from .limits import problems  # a configured length may never exceed the column that stores the text

@@ -81,3 +81,18 @@ def test_request_log_is_one_json_line_per_request(app, client):
     assert entry["method"] == "GET" and entry["path"] == "/login" and entry["status"] == 200
     assert entry["id"] == "abc123" and entry["ua"] == "pytest" and entry["ms"] >= 0
     assert response.headers["X-Request-Id"] == "abc123"
+
+
+def test_readyz_checks_the_queue_when_it_lives_in_redis(app):
+    fresh = create_app({**_test_config(app.config["SQLALCHEMY_DATABASE_URI"]), "QUEUE_URL": REDIS_URL,
+                        "QUEUE_NAME": f"ready-{uuid.uuid4().hex[:8]}"})
+    response = _get_and_dispose(fresh, "/readyz")
+    assert response.status_code == 200, response.json
+    assert response.json["checks"]["queue"] == "ok"
+
+
+def test_readyz_is_503_when_the_queue_is_unreachable(app):
+    fresh = create_app({**_test_config(app.config["SQLALCHEMY_DATABASE_URI"]), "QUEUE_URL": "redis://127.0.0.1:1/0"})
+    response = _get_and_dispose(fresh, "/readyz")
+    assert response.status_code == 503
+    assert response.json["checks"]["queue"].startswith("error")
