@@ -206,3 +206,19 @@ def test_an_erasure_is_idempotent_and_leaves_others_alone(client, app, owner):
         assert db.session.scalar(select(func.count()).select_from(GuestErasure)) == 1
     assert _count(app, ConnectionRequest, ConnectionRequest.requester_email == "alan@example.com") == 1
     assert client.get(_page_path(app, "alan@example.com")).status_code == 200
+
+
+def test_simultaneous_erasures_and_retention_runs_leave_one_erasure_and_no_rows(client, app, owner):
+    """Two erase presses (two tabs) and the retention job at once: no error, nothing left, one erasure row."""
+    from oneclick.privacy import services
+
+    from ..helpers import at_once
+
+    guest_request(client, app, owner["token"])
+    now = utcnow()
+    jobs = [lambda: services.erase_guest_address("grace@example.com", now),
+            lambda: services.erase_guest_address("grace@example.com", now),
+            lambda: services.erase_expired_guest_data(now)]
+    at_once(app, 3, lambda i: jobs[i]())
+    assert _count(app, ConnectionRequest) == 0
+    assert _count(app, GuestErasure) == 1
