@@ -28,12 +28,17 @@ def _alive(pid: int) -> bool:
         return stat.read().split()[2] != "Z"
 
 
-def test_the_server_starts_a_consumer_that_mails_and_dies_with_a_killed_server(tmp_path):
+def _embedded_server(tmp_path) -> AppServer:
+    """Start gunicorn as `scripts/run` does: the embedded default, a fresh SQLite database and queue."""
     settings = {"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "", "PUBLIC_URL": "http://oneclick.test",
                 "MAIL_BACKEND": "file", "PASSWORD_HASH_METHOD": FAST_HASH, "SESSION_COOKIE_SECURE": "false"}
     subprocess.run([sys.executable, "-m", "flask", "--app", "oneclick", "db", "upgrade"], check=True,
                    env={**os.environ, "ONECLICK_INSTANCE_PATH": str(tmp_path)}, capture_output=True)
-    server = AppServer(settings, workers=None, log_path=tmp_path / "server.log").start()
+    return AppServer(settings, workers=None, log_path=tmp_path / "server.log").start()
+
+
+def test_the_server_starts_a_consumer_that_mails_and_dies_with_a_killed_server(tmp_path):
+    server = _embedded_server(tmp_path)
     try:
         deadline = time.monotonic() + 60  # a loaded machine (CI runs the suite in parallel) starts slowly
         while not _consumers_of(server.proc.pid) and time.monotonic() < deadline:
@@ -63,11 +68,7 @@ def test_the_server_starts_a_consumer_that_mails_and_dies_with_a_killed_server(t
 
 
 def test_a_crashed_consumer_is_started_again_by_the_server(tmp_path):
-    settings = {"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "", "PUBLIC_URL": "http://oneclick.test",
-                "MAIL_BACKEND": "file", "PASSWORD_HASH_METHOD": FAST_HASH, "SESSION_COOKIE_SECURE": "false"}
-    subprocess.run([sys.executable, "-m", "flask", "--app", "oneclick", "db", "upgrade"], check=True,
-                   env={**os.environ, "ONECLICK_INSTANCE_PATH": str(tmp_path)}, capture_output=True)
-    server = AppServer(settings, workers=None, log_path=tmp_path / "server.log").start()
+    server = _embedded_server(tmp_path)
     try:
         deadline = time.monotonic() + 60
         while not _consumers_of(server.proc.pid) and time.monotonic() < deadline:
