@@ -188,7 +188,12 @@ def _data(app):
                                  "phone": "+44 20 7946 0001", "linkedin": "https://www.linkedin.com/in/ada-lovelace",
                                  "github": "https://github.com/ada"})
         picture = _io.BytesIO()
-        _Image.radial_gradient("L").convert("RGB").resize((300, 400)).save(picture, "PNG")
+        from PIL import ImageDraw as _ImageDraw
+
+        portrait = _Image.new("RGB", (300, 400), (214, 228, 255))  # a head-and-shoulders silhouette
+        _ImageDraw.Draw(portrait).ellipse((95, 80, 205, 190), fill=(10, 88, 202))
+        _ImageDraw.Draw(portrait).ellipse((40, 215, 260, 440), fill=(10, 88, 202))
+        portrait.save(picture, "PNG")
         contacts.set_photo(ada, picture.getvalue(), 40_000_000)
         primary.public_fields = "organisation,work_email,linkedin"
         card_friend = Connection(owner_id=ada.id, email="card.friend@harvard-computation-lab.example.edu",
