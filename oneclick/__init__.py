@@ -91,9 +91,9 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     mailman.init_app(app)
     caches.init_app(app)
-    from . import mailqueue, tasks
+    from . import enqueue, tasks
 
-    mailqueue.init_app(app)
+    enqueue.init_app(app)  # mail and webhook deliveries reach the queue once their transaction commits
     tasks.init_app(app)
 
 

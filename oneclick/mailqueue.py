@@ -30,17 +30,15 @@ import uuid
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, event, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
-from . import limits
+from . import enqueue, limits
 from .clock import utcnow
 from .extensions import db
 from .models import MailOutbox
 
 log = logging.getLogger(__name__)
 
-#: Keys of the mails the current transaction added: enqueued after its commit, forgotten on rollback.
-_PENDING = "oneclick.mail_keys"
 _KEY_RE = re.compile(r"[^A-Za-z0-9._:-]")
 T = MailOutbox.__table__
 
@@ -53,7 +51,7 @@ def add(to: str, subject: str, text: str, html: str | None = None, key: str | No
     now = utcnow()
     db.session.add(MailOutbox(idempotency_key=key, to_address=to, subject=subject, body=text, html=html,
                               status="pending", attempts=0, next_attempt_at=now, created_at=now))
-    db.session.info.setdefault(_PENDING, []).append(key)
+    _deliver_after_commit([key])
     if standalone:
         db.session.commit()
     return key
@@ -131,10 +129,7 @@ def _failed(row, exc: BaseException, config) -> str:
                   _short(exc))
         return "failed"
     log.warning("mail %s failed (attempt %s), retrying in %ss: %s", row.id, row.attempts, wait, _short(exc))
-    try:
-        deliver_mail.schedule((row.idempotency_key,), delay=wait)
-    except Exception:  # the sweeper finds it when it is due
-        log.exception("could not schedule the retry of mail %s", row.id)
+    enqueue.later(deliver_mail, row.idempotency_key, wait, "mail")
     return "retry"
 
 
@@ -151,19 +146,17 @@ def due_keys(now: datetime, limit: int = 500) -> list[str]:
 
 def sweep(now: datetime) -> int:
     """Enqueue a delivery for every mail that is due (a lost enqueue, a retry, a claim that ran out)."""
+    from .tasks import deliver_mail
+
     keys = due_keys(now)
-    _enqueue(keys)
+    enqueue.now(deliver_mail, keys, "mail")
     return len(keys)
 
 
-def _enqueue(keys: list[str]) -> None:
+def _deliver_after_commit(keys: list[str]) -> None:
     from .tasks import deliver_mail
 
-    for key in keys:
-        try:
-            deliver_mail(key)
-        except Exception:  # the queue is unreachable: the mail stays pending and the sweeper tries again
-            log.exception("could not enqueue mail %s; the sweeper will", key)
+    enqueue.after_commit(deliver_mail, keys, "mail")
 
 
 # --- Admins: failed mails and the retry button -----------------------------------------------------------------
@@ -199,25 +192,5 @@ def retry(mail_id: int, now: datetime) -> MailOutbox | None:
     ).rowcount
     if done != 1:
         return None
-    db.session.info.setdefault(_PENDING, []).append(mail.idempotency_key)
+    _deliver_after_commit([mail.idempotency_key])
     return mail
-
-
-# --- The session hooks: enqueue after commit, forget on rollback ----------------------------------------------
-
-
-def _after_commit(session) -> None:
-    keys = session.info.pop(_PENDING, None)
-    if keys:
-        _enqueue(keys)
-
-
-def _after_rollback(session) -> None:
-    session.info.pop(_PENDING, None)
-
-
-def init_app(app) -> None:
-    """Listen on the app's session class once (every Flask-SQLAlchemy session shares it)."""
-    if not event.contains(db.session, "after_commit", _after_commit):
-        event.listen(db.session, "after_commit", _after_commit)
-        event.listen(db.session, "after_rollback", _after_rollback)

@@ -27,10 +27,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, event, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from standardwebhooks import Webhook
 
-from .. import emails, limits
+from .. import emails, enqueue, limits
 from ..clock import utcnow
 from ..extensions import db
 from ..models import InviteLink, User, WebhookDelivery, WebhookEndpoint
@@ -38,8 +38,6 @@ from . import crypto, net, rules
 
 log = logging.getLogger(__name__)
 
-#: Ids of the deliveries the current transaction added: enqueued after its commit, forgotten on rollback.
-_PENDING = "oneclick.webhook_ids"
 E, D = WebhookEndpoint, WebhookDelivery
 USER_AGENT = "oneclick-webhooks/1"
 
@@ -78,7 +76,7 @@ def _add(session, endpoint_ids: list[int], kind: str, data: dict, now: datetime)
               next_attempt_at=now, created_at=now) for eid in endpoint_ids]
     session.add_all(rows)
     session.flush()
-    session.info.setdefault(_PENDING, []).extend(r.id for r in rows)
+    _deliver_after_commit([r.id for r in rows], session)
     return rows
 
 
@@ -265,7 +263,7 @@ def redeliver(owner: User, endpoint_id: int, delivery_id: int, now: datetime) ->
     if done != 1:
         db.session.rollback()
         raise DeliveryBusy()
-    db.session.info.setdefault(_PENDING, []).append(delivery_id)
+    _deliver_after_commit([delivery_id])
     db.session.commit()
     db.session.refresh(row)
     return row
@@ -390,10 +388,7 @@ def _disable(endpoint: WebhookEndpoint, now: datetime) -> None:
 def _schedule(delivery_id: int, wait: int) -> None:
     from ..tasks import deliver_webhook
 
-    try:
-        deliver_webhook.schedule((delivery_id,), delay=wait)
-    except Exception:  # the sweeper finds it when it is due
-        log.exception("could not schedule the retry of webhook delivery %s", delivery_id)
+    enqueue.later(deliver_webhook, delivery_id, wait, "webhook delivery")
 
 
 def due_ids(now: datetime, limit: int = 500) -> list[int]:
@@ -406,35 +401,14 @@ def due_ids(now: datetime, limit: int = 500) -> list[int]:
 
 def sweep(now: datetime) -> int:
     """Enqueue every delivery that is due (a lost enqueue, a retry, a claim whose consumer died)."""
+    from ..tasks import deliver_webhook
+
     ids = due_ids(now)
-    _enqueue(ids)
+    enqueue.now(deliver_webhook, ids, "webhook delivery")
     return len(ids)
 
 
-def _enqueue(ids: list[int]) -> None:
+def _deliver_after_commit(ids: list[int], session=None) -> None:
     from ..tasks import deliver_webhook
 
-    for delivery_id in ids:
-        try:
-            deliver_webhook(delivery_id)
-        except Exception:  # the queue is unreachable: the row stays pending and the sweeper tries again
-            log.exception("could not enqueue webhook delivery %s; the sweeper will", delivery_id)
-
-
-# --- The session hooks: enqueue after commit, forget on rollback ---------------------------------------------
-
-
-def _after_commit(session) -> None:
-    ids = session.info.pop(_PENDING, None)
-    if ids:
-        _enqueue(ids)
-
-
-def _after_rollback(session) -> None:
-    session.info.pop(_PENDING, None)
-
-
-def init_app(app) -> None:
-    if not event.contains(db.session, "after_commit", _after_commit):
-        event.listen(db.session, "after_commit", _after_commit)
-        event.listen(db.session, "after_rollback", _after_rollback)
+    enqueue.after_commit(deliver_webhook, ids, "webhook delivery", session)

@@ -12,11 +12,6 @@ from .forms import EVENT_HELP, ActionForm, EndpointForm
 bp = Blueprint("webhooks", __name__)
 
 
-@bp.record_once
-def _hooks(state) -> None:
-    services.init_app(state.app)
-
-
 def _me():
     return current_user._get_current_object()
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from oneclick import tasks
+from oneclick import enqueue, tasks
 from oneclick.clock import utcnow
 from oneclick.extensions import db
 from oneclick.mail import outbox, send_mail
@@ -78,7 +78,7 @@ def test_the_sweeper_job_sends_a_mail_whose_enqueue_was_lost(app):
         # A row committed while its enqueue never happened (the process died right after the commit).
         db.session.add(MailOutbox(idempotency_key="lost-1", to_address="x@example.org", subject="Hi", body="Body",
                                   next_attempt_at=now, created_at=now))
-        db.session.info.pop("oneclick.mail_keys", None)
+        db.session.info.pop(enqueue.PENDING, None)
         db.session.commit()
         assert outbox() == []
     tasks.sweep_outbox()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from oneclick import enqueue
 from oneclick.extensions import db
 
 from .conftest import LOOPBACK, add_endpoint
@@ -25,7 +26,7 @@ def test_list_and_deliver_what_is_due(app, runner, ada, receiver):
 
         link, _ = make_invite_link(db.session.get(User, ada["id"]), label="L")
         services.link_paused(db.session, ada["id"], link.id)
-        db.session.info.pop("oneclick.webhook_ids")  # an enqueue that never happened
+        db.session.info.pop(enqueue.PENDING)  # an enqueue that never happened
         db.session.commit()
     result = runner.invoke(args=["webhooks", "deliver"])
     assert result.output == "1 delivered\n" and len(receiver.received) == 1

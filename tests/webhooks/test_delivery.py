@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 from standardwebhooks import Webhook
 
+from oneclick import enqueue
 from oneclick.clock import utcnow
 from oneclick.extensions import db
 from oneclick.links import services as links
@@ -244,7 +245,7 @@ def test_two_claims_of_one_row_deliver_it_once(app, ada, receiver):
     link_id = _link(app, ada["id"])
     with app.app_context():
         services.link_paused(db.session, ada["id"], link_id)
-        db.session.info.pop("oneclick.webhook_ids")  # as if the enqueue was lost: the sweeper finds it
+        db.session.info.pop(enqueue.PENDING)  # as if the enqueue was lost: the sweeper finds it
         db.session.commit()
         [row] = _rows(app)
         assert services.due_ids(utcnow()) == [row.id]
